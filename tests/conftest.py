@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,3 +29,92 @@ def artifacts_dir() -> Path:
     """Folder for test artifacts such as screenshots (kept after the run)."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+# ----------------------------------------------------------------- Elasticsearch
+@pytest.fixture(scope="session")
+def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Elasticsearch node, started once for the whole test run.
+
+    The node runs from a temp folder on a free port and is stopped afterwards.
+    ``RAQIB_TEST_ES_URL`` reuses a node that is already running (handy while
+    developing). ``RAQIB_ES_URL`` is set for the session so library code finds it.
+    """
+    from indexing.node import ensure_up, stop
+    from raqib.settings import load_settings
+
+    reuse = os.environ.get("RAQIB_TEST_ES_URL")
+    previous = os.environ.get("RAQIB_ES_URL")
+    if reuse:
+        url, settings = reuse, None
+    else:
+        # Not under tmp_path_factory: its folders are private to root and the node
+        # runs as 'nobody' when we are root.
+        home = Path(tempfile.mkdtemp(prefix="raqib-test-es-"))
+        home.chmod(0o755)
+        settings = load_settings({"RAQIB_HOME": str(home), "RAQIB_ES_HEAP": "512m"})
+        url = ensure_up(settings, timeout=180, log=lambda _msg: None).url
+    os.environ["RAQIB_ES_URL"] = url
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("RAQIB_ES_URL", None)
+        else:
+            os.environ["RAQIB_ES_URL"] = previous
+        if settings is not None:
+            stop(settings)
+            shutil.rmtree(settings.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def es_client(es_url: str):
+    """An ``elasticsearch.Elasticsearch`` client for the test node."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(es_url, request_timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def fresh_index(es_client):
+    """Delete every ``raqib-articles-*`` index so the test starts from nothing."""
+    es_client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
+    es_client.options(ignore_status=404).indices.delete_index_template(name="raqib-articles")
+    return es_client
+
+
+def make_record(url: str, title: str, body: str, **fields) -> dict:
+    """An article record as the crawler writes it (DESIGN: Article record)."""
+    record = {
+        "id": hashlib.sha1(url.encode()).hexdigest(),
+        "url": url,
+        "canonical_url": url,
+        "outlet": "elnashra",
+        "outlet_name": "النشرة",
+        "title": title,
+        "lead": None,
+        "body": body,
+        "author": None,
+        "section": None,
+        "image": None,
+        "keywords": [],
+        "published_at": "2015-05-21T09:30:00+03:00",
+        "modified_at": None,
+        "crawled_at": "2026-11-24T05:00:00+00:00",
+    }
+    record.update(fields)
+    return record
+
+
+@pytest.fixture(scope="session")
+def sample_record(sample_text: str) -> dict:
+    """The real sample article as a crawled record (title and metadata written by us)."""
+    return make_record(
+        "https://www.elnashra.com/news/show/880001",
+        "تدمر بعد الرمادي: من يرسم خرائط المنطقة؟",
+        sample_text,
+        author="محرر النشرة",
+        section="مقالات",
+    )

@@ -1,0 +1,99 @@
+"""Bulk indexing speed: the project's indexer vs plain ``elasticsearch.helpers.bulk``.
+
+Generates synthetic Arabic articles (~2 KB bodies), then on the same node indexes
+them once with ``indexing.bulk.index_records`` and once with the plain helper.
+Both build the very same documents (``to_document``, which adds the normalised
+``*_norm`` fields), so the ratio measures the indexer's own machinery: windows,
+retry bookkeeping, dead letter, counts. Normalisation cost is printed apart.
+
+    RAQIB_ES_URL=http://127.0.0.1:9200 python bench/bulk_index.py [--n 50000]
+(without RAQIB_ES_URL it uses the local node of ``raqib es up``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import time
+
+from elasticsearch.helpers import bulk
+
+from indexing.bulk import index_records, to_document
+from indexing.client import get_client
+from indexing.templates import install_template
+from processing.normalize import normalize_for_search
+
+WORDS = (
+    "التحالف الدولي داعش تنظيم الدولة الرقة الموصل الأنبار الرمادي تدمر حمص دمشق بغداد "
+    "الحشد الشعبي الأكراد قوات سوريا الديمقراطية الإدارة الأميركية واشنطن طهران البرنامج "
+    "النووي مشروع التقسيم الفدرالية الأقاليم المعارك الجيش السوري العراقي مصادر مراقبة "
+    "أعلنت وزارة الدفاع غارات جوية استهدفت مواقع في ريف المدينة وأسفرت عن سقوط قتلى "
+    "بالتزامن مع تقدم القوات على محور الطريق الدولي والمعابر الحدودية والمساعدات الإنسانية"
+).split()
+
+
+def make_articles(n: int, seed: int = 7) -> list[dict]:
+    rnd = random.Random(seed)
+    articles = []
+    for i in range(n):
+        paragraphs = [" ".join(rnd.choices(WORDS, k=70)) for _ in range(5)]
+        url = f"https://bench.example/news/{i}"
+        day = 1 + i % 28
+        articles.append({
+            "id": hashlib.sha1(url.encode()).hexdigest(), "url": url, "canonical_url": url,
+            "outlet": rnd.choice(["elnashra", "aljazeera", "alarabiya"]), "outlet_name": "x",
+            "title": " ".join(rnd.choices(WORDS, k=9)), "lead": " ".join(rnd.choices(WORDS, k=20)),
+            "body": "\n\n".join(paragraphs), "author": None, "section": None, "image": None,
+            "keywords": [], "published_at": f"2015-{1 + i % 12:02d}-{day:02d}T10:00:00+03:00",
+            "modified_at": None, "crawled_at": "2026-11-24T05:00:00+00:00",
+        })
+    return articles
+
+
+def reset(client) -> None:
+    client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
+    install_template(client)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50_000)
+    parser.add_argument("--chunk-size", type=int, default=500)
+    args = parser.parse_args()
+    client = get_client(request_timeout=120)
+    articles = make_articles(args.n)
+    body_kb = sum(len(a["body"].encode()) for a in articles) / len(articles) / 1024
+    print(f"{args.n} articles, mean body {body_kb:.1f} KB")
+
+    t = time.perf_counter()
+    for a in articles[:5000]:
+        normalize_for_search(a["body"])
+    norm_rate = 5000 / (time.perf_counter() - t)
+    print(f"normalisation alone (title+lead+body share): {norm_rate:,.0f} bodies/s")
+
+    def plain() -> None:
+        actions = ({"_index": idx, "_id": i, "_source": s}
+                   for idx, i, s in map(to_document, articles))
+        bulk(client, actions, chunk_size=args.chunk_size)
+
+    def project() -> None:
+        index_records(articles, client, chunk_size=args.chunk_size)
+
+    rates = {}
+    for name, fn in (("plain helpers.bulk", plain), ("raqib index_records", project)):
+        reset(client)
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        client.indices.refresh(index="raqib-articles")
+        assert client.count(index="raqib-articles")["count"] == args.n
+        rates[name] = args.n / elapsed
+        print(f"{name:22s} {rates[name]:8,.0f} docs/s  ({elapsed:.1f} s)")
+    ratio = rates["raqib index_records"] / rates["plain helpers.bulk"]
+    print(f"ratio raqib/plain: {ratio:.2f} (goal >= 0.90)")
+    reset(client)
+
+
+if __name__ == "__main__":
+    main()
