@@ -1,0 +1,226 @@
+"""The one Arabic normaliser used everywhere: tagging, dedup and the ``*_norm`` search fields.
+
+Three layers, each usable alone:
+
+* :func:`normalize_token` – orthographic folding of one word: NFKC, tashkeel/tatweel and
+  zero-width characters removed, alef forms (أ إ آ ٱ) → ا, ى/ی → ي, ة → ه, hamza seats
+  (ؤ ئ) → ء, Arabic-Indic and Persian digits → ASCII, Latin lower-cased.
+* :func:`stem` – a documented, conservative Arabic light stemmer (see below).
+* :func:`normalize_for_search` / :func:`tokens_with_spans` – tokenise the *original* text
+  (punctuation, Arabic or not, separates words) and apply both; spans point into the
+  original string, so evidence and highlights quote the text exactly as published.
+
+The displayed text is never changed: these functions only derive keys from it.
+
+Light stemmer
+-------------
+PyStemmer's Arabic (Snowball) stemmer was measured against the project's requirements and
+rejected: it leaves لداعش and باستكمال unstemmed (so لداعش ≠ داعش) and cuts proper nouns
+wildly (بغداد → غداد, بيروت → يرو, فلسطين → لسط, الولايات → ولا, كوباني → كوب). The stemmer
+here follows Larkey's *light10* (prefixes وال بال كال فال لل ال و; suffixes ها ان ات ون ين
+يه ه ي) with three conservative changes:
+
+1. Prefixes: the article with its proclitics (و ف + ب ك ل + ال, e.g. وبال, فلل) is removed
+   when at least 2 letters remain; a bare و when at least 3 remain; a bare ب ك ل (also
+   after و) only when at least 4 letters remain *after* suffix stripping, so short native
+   words are kept (بلدية ≠ لديه, كتاب stays كتاب) while لداعش, بدمشق, لواشنطن lose it.
+2. Suffixes are stripped repeatedly (longest first) while at least 3 letters remain — the
+   usual size of an Arabic root — so سياساتها → سياس and مستشفيات ≡ مستشفى.
+3. ``_PROTECTED`` proper nouns (places and names that suffix rules would turn into other
+   words: لبنان → لبن "milk", الرمادي → رماد "ash", البحرين → بحر "sea") keep their form
+   after clitic removal, and ``_ALIASES`` folds a few spelling variants of one name
+   (الأميركية ≡ الأمريكية, سوريا ≡ سورية).
+
+Changing either table changes index tokens: re-index (re-process the archive) after edits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = [
+    "normalize",
+    "normalize_for_search",
+    "normalize_token",
+    "search_token",
+    "stem",
+    "tokenize",
+    "tokens_with_spans",
+]
+
+# Characters that belong inside a word besides \w: Arabic combining marks (tashkeel,
+# Quranic annotation) and zero-width (non-)joiners. Tatweel (U+0640) is already \w.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+_TOKEN_RE = re.compile(rf"[\w{_MARKS}\u200c\u200d]+")
+
+
+def _build_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for start, end in ((0x0610, 0x061A), (0x064B, 0x065F), (0x06D6, 0x06DC),
+                       (0x06DF, 0x06E8), (0x06EA, 0x06ED), (0x200B, 0x200F)):
+        for cp in range(start, end + 1):
+            table[cp] = None
+    for ch in "\u0670\u0640\ufeff\u00ad":  # superscript alef, tatweel, BOM, soft hyphen
+        table[ord(ch)] = None
+    folds = {
+        "أإآٱٲٳ": "ا",
+        "ىیېۍ": "ي",
+        "ةۀەھ": "ه",
+        "ؤئ": "ء",
+        "ک": "ك",
+        "گ": "ك",
+    }
+    for sources, target in folds.items():
+        for ch in sources:
+            table[ord(ch)] = target
+    for i in range(10):
+        table[0x0660 + i] = str(i)  # Arabic-Indic digits
+        table[0x06F0 + i] = str(i)  # Persian digits
+    return table
+
+
+_TABLE = _build_table()
+
+# Prefix groups for the light stemmer (normalised spelling), longest first.
+_ARTICLE_PREFIXES = tuple(sorted(
+    {c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+    | {c + "لل" for c in ("", "و", "ف")},
+    key=len, reverse=True,
+))
+_BARE_PREFIXES = tuple(sorted(
+    {c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل")} - {""},
+    key=len, reverse=True,
+))
+_ALL_PREFIXES = tuple(sorted(set(_ARTICLE_PREFIXES) | set(_BARE_PREFIXES), key=len, reverse=True))
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+# Proper nouns that keep their (normalised) form once clitics are removed.
+_PROTECTED = frozenset("""
+لبنان لبناني ايران ايراني طهران بغداد بغدادي بيروت كردستان فلسطين فلسطيني بريطانيا
+فرنسا لندن ليبيا ليبي عمان السودان سودان بحرين البحرين يونان اليونان كوباني رمادي
+قلمون عفرين باكستان افغانستان اذربيجان لوزان فيينا جنيف واشنطن موسكو بكين حمص حلب
+غزه ادلب درعا دمشق قطر الله كيري بوتين اوباما ترامب روحاني سليماني بارزاني طالباني
+اردوغان حزيران تشرين كانون نيسان ايلول ابريل يونيو يوليو سلمان عثمان سفيان ياسين
+حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر ديالي خانقين زيباري يزيدي ايزيدي فيدرالي
+""".split())
+_ALIASES = {
+    "اميرك": "امريك",
+    "اميركا": "امريك",
+    "امريكا": "امريك",
+    "سوريا": "سوري",
+    "سوريه": "سوري",
+    "لله": "الله",
+}
+
+
+@lru_cache(maxsize=262_144)
+def normalize_token(raw: str) -> str:
+    """Fold the spelling of one word (no stemming); may be ``""`` for mark-only input."""
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFKC", raw).translate(_TABLE)
+    return raw.lower()
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0621" <= word[0] <= "\u06ff"
+
+
+@lru_cache(maxsize=262_144)
+def stem(word: str) -> str:
+    """Light-stem one *normalised* Arabic word; other words are returned unchanged."""
+    if len(word) < 3 or not _is_arabic(word):
+        return word
+    if word in _ALIASES:
+        return _ALIASES[word]
+    if word in _PROTECTED:
+        return word
+    for p in _ALL_PREFIXES:  # a clitic on a protected name: للبنان, وبغداد
+        if word.startswith(p):
+            rest = word[len(p):]
+            if rest in _PROTECTED:
+                return rest
+            if rest in _ALIASES:
+                return _ALIASES[rest]
+    for p in _ARTICLE_PREFIXES:
+        if word.startswith(p) and len(word) - len(p) >= 2:
+            return _final(_strip_suffixes(word[len(p):]))
+    for p in _BARE_PREFIXES:  # only if a stem of 4+ letters remains: بلدية ≠ لديه
+        if word.startswith(p):
+            rest = _strip_suffixes(word[len(p):])
+            if len(rest) >= 4:
+                return _final(rest)
+    return _final(_strip_suffixes(word))
+
+
+def _final(w: str) -> str:
+    return _ALIASES.get(w, w)
+
+
+def _strip_suffixes(w: str) -> str:
+    """Strip suffixes (longest first, repeatedly) while 3+ letters remain."""
+    if w in _ALIASES:
+        return _ALIASES[w]
+    if w in _PROTECTED:
+        return w
+    changed = True
+    while changed and len(w) > 3:
+        changed = False
+        for s in _SUFFIXES:
+            if w.endswith(s) and len(w) - len(s) >= 3:
+                w = w[: -len(s)]
+                changed = True
+                if w in _PROTECTED:
+                    return w
+                break
+    return w
+
+
+@lru_cache(maxsize=524_288)
+def search_token(raw: str) -> str:
+    """Normalised, stemmed form of one raw token; space-separated if NFKC expanded it."""
+    norm = normalize_token(raw)
+    if " " in norm:
+        return " ".join(stem(part) for part in norm.split())
+    return stem(norm)
+
+
+def tokenize(text: str) -> list[str]:
+    """Raw word tokens of ``text`` (punctuation of any script separates words)."""
+    return _TOKEN_RE.findall(text)
+
+
+def normalize(text: str) -> str:
+    """Normalised, *unstemmed* words of ``text`` joined by single spaces."""
+    return " ".join(filter(None, map(normalize_token, _TOKEN_RE.findall(text))))
+
+
+def normalize_for_search(text: str) -> str:
+    """Space-separated normalised, light-stemmed tokens: the ``*_norm`` fields and queries."""
+    if not text:
+        return ""
+    return " ".join(filter(None, map(search_token, _TOKEN_RE.findall(text))))
+
+
+def tokens_with_spans(text: str, stemmed: bool = True) -> list[tuple[str, int, int]]:
+    """``(token, start, end)`` per word; ``text[start:end]`` is the word as written.
+
+    ``token`` is the :func:`normalize_for_search` form (or the unstemmed
+    :func:`normalize_token` form with ``stemmed=False``), so the tokens, in order, are
+    exactly those of ``normalize_for_search(text).split()``.
+    """
+    fn = search_token if stemmed else normalize_token
+    out: list[tuple[str, int, int]] = []
+    append = out.append
+    for m in _TOKEN_RE.finditer(text):
+        tok = fn(m.group())
+        if not tok:
+            continue
+        start, end = m.span()
+        if " " in tok:
+            for part in tok.split():
+                append((part, start, end))
+        else:
+            append((tok, start, end))
+    return out
