@@ -6,49 +6,22 @@ Both build the very same documents (``to_document``, which adds the normalised
 ``*_norm`` fields), so the ratio measures the indexer's own machinery: windows,
 retry bookkeeping, dead letter, counts. Normalisation cost is printed apart.
 
-    RAQIB_ES_URL=http://127.0.0.1:9200 python bench/bulk_index.py [--n 50000]
+    RAQIB_ES_URL=http://127.0.0.1:9200 python -m bench.bulk_index [--n 50000]
 (without RAQIB_ES_URL it uses the local node of ``raqib es up``).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import random
 import time
 
 from elasticsearch.helpers import bulk
 
+from bench.synthetic import generate_articles
 from indexing.bulk import index_records, to_document
 from indexing.client import get_client
 from indexing.templates import install_template
 from processing.normalize import normalize_for_search
-
-WORDS = (
-    "التحالف الدولي داعش تنظيم الدولة الرقة الموصل الأنبار الرمادي تدمر حمص دمشق بغداد "
-    "الحشد الشعبي الأكراد قوات سوريا الديمقراطية الإدارة الأميركية واشنطن طهران البرنامج "
-    "النووي مشروع التقسيم الفدرالية الأقاليم المعارك الجيش السوري العراقي مصادر مراقبة "
-    "أعلنت وزارة الدفاع غارات جوية استهدفت مواقع في ريف المدينة وأسفرت عن سقوط قتلى "
-    "بالتزامن مع تقدم القوات على محور الطريق الدولي والمعابر الحدودية والمساعدات الإنسانية"
-).split()
-
-
-def make_articles(n: int, seed: int = 7) -> list[dict]:
-    rnd = random.Random(seed)
-    articles = []
-    for i in range(n):
-        paragraphs = [" ".join(rnd.choices(WORDS, k=36)) for _ in range(5)]
-        url = f"https://bench.example/news/{i}"
-        day = 1 + i % 28
-        articles.append({
-            "id": hashlib.sha1(url.encode()).hexdigest(), "url": url, "canonical_url": url,
-            "outlet": rnd.choice(["elnashra", "aljazeera", "alarabiya"]), "outlet_name": "x",
-            "title": " ".join(rnd.choices(WORDS, k=9)), "lead": " ".join(rnd.choices(WORDS, k=20)),
-            "body": "\n\n".join(paragraphs), "author": None, "section": None, "image": None,
-            "keywords": [], "published_at": f"2015-{1 + i % 12:02d}-{day:02d}T10:00:00+03:00",
-            "modified_at": None, "crawled_at": "2026-11-24T05:00:00+00:00",
-        })
-    return articles
 
 
 def reset(client) -> None:
@@ -63,7 +36,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     client = get_client(request_timeout=120)
-    articles = make_articles(args.n)
+    articles = generate_articles(args.n)
     body_kb = sum(len(a["body"].encode()) for a in articles) / len(articles) / 1024
     print(f"{args.n} articles, mean body {body_kb:.1f} KB")
 
