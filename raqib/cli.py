@@ -6,8 +6,15 @@ work (the same one the Airflow DAGs call) and print its summary with Rich.
 
 from __future__ import annotations
 
+import html
+import json
+import re
+from datetime import UTC, datetime
+
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from raqib.settings import load_settings
 
@@ -76,6 +83,81 @@ def es_status() -> None:
     console.print(f"version:  {st.version}")
     console.print(f"health:   {st.health}")
     console.print(f"articles: {st.articles}")
+
+
+# ----------------------------------------------------------------------- search
+def _snippet_text(snippet: str) -> Text:
+    """Rich text of a search snippet: <mark>ed words in bold, entities unescaped."""
+    text = Text()
+    for i, part in enumerate(re.split(r"</?mark>", snippet)):
+        text.append(html.unescape(part), style="bold yellow" if i % 2 else "")
+    return text
+
+
+def _date_option(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        err_console.print(f"[red]{name} expects an ISO date such as 2015-05-21:[/red] {value!r}")
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command("search")
+def search_cmd(
+    query: str = typer.Argument("", help='Words, "phrases", -exclusions, OR.'),
+    topic: list[str] = typer.Option([], "--topic", help="Topic id (repeatable)."),
+    outlet: list[str] = typer.Option([], "--outlet", help="Outlet name (repeatable)."),
+    place: list[str] = typer.Option([], "--place", help="Place id (repeatable)."),
+    language: str | None = typer.Option(None, help="ISO 639-1 code, e.g. ar."),
+    since: str | None = typer.Option(None, help="Only the last 30m, 24h, 7d, 2w …"),
+    date_from: str | None = typer.Option(None, "--from", help="Published on or after (ISO)."),
+    date_to: str | None = typer.Option(None, "--to", help="Published on or before (ISO)."),
+    sort: str | None = typer.Option(None, help="relevance or date (default: relevance "
+                                               "with a query, date without)."),
+    limit: int = typer.Option(20, min=1, max=200),
+    offset: int = typer.Option(0, min=0),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for programs."),
+) -> None:
+    """Arabic-aware search of the indexed coverage."""
+    from indexing.client import get_client
+    from indexing.search import QueryError, SearchRequest, search
+
+    if sort not in (None, "relevance", "date"):
+        err_console.print("[red]--sort is relevance or date[/red]")
+        raise typer.Exit(2)
+    req = SearchRequest(text=query, topics=topic, outlets=outlet, places=place,
+                        language=language, since=since,
+                        date_from=_date_option(date_from, "--from"),
+                        date_to=_date_option(date_to, "--to"), sort=sort, limit=limit,
+                        offset=offset)
+    try:
+        result = search(get_client(), req)
+    except QueryError as exc:
+        err_console.print(f"[red]{exc}[/red]", markup=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{result['total']} article(s)", show_lines=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("outlet")
+    table.add_column("article")
+    table.add_column("topics / places")
+    for hit in result["hits"]:
+        article = Text(hit["title"] or "", style="bold")
+        article.append("\n")
+        article.append_text(_snippet_text(hit["snippet"]))
+        article.append(f"\n{hit['url']}", style="dim")
+        tags = ", ".join(hit["topics"]) + ("\n" + ", ".join(hit["places"]) if hit["places"] else "")
+        table.add_row((hit["published_at"] or "")[:16], hit["outlet"], article, tags)
+    console.print(table)
+    for name, counts in result["facets"].items():
+        if counts:
+            console.print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()),
+                          markup=False)
 
 
 def main() -> None:
