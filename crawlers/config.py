@@ -1,0 +1,207 @@
+"""The outlets file (``config/outlets.yaml``): schema, validation and loading.
+
+The format is a contract (other tools write such files)::
+
+    outlets:
+      - name: elnashra                 # machine name, [a-z0-9_-]
+        display_name: النشرة
+        domains: [elnashra.com, www.elnashra.com]
+        feeds: []                      # RSS or Atom URLs
+        sitemaps: []                   # news sitemaps or sitemap indexes
+        sections: []                   # listing pages
+        article_url_pattern: '/news/show/\\d+'   # regex searched in the URL
+        timezone: Asia/Beirut
+        language: ar                   # expected language, optional
+        selectors: {}                  # optional CSS overrides
+
+Validation errors are raised as :class:`OutletsConfigError` whose message names
+the outlet and the field, e.g. ``outlets[2] (aljazeera).timezone: unknown time zone``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from raqib.settings import CONFIG_DIR
+
+DEFAULT_OUTLETS_FILE = CONFIG_DIR / "outlets.yaml"
+
+
+class OutletsConfigError(ValueError):
+    """The outlets file is missing, unreadable or invalid."""
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an absolute http(s) URL: {value!r}")
+    return value
+
+
+def _check_domain(value: str) -> str:
+    value = value.strip().lower()
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", value) or ".." in value:
+        raise ValueError(f"not a host name: {value!r}")
+    return value
+
+
+def _check_css(value: str) -> str:
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(value)
+    except SelectorError as exc:
+        raise ValueError(f"bad CSS selector {value!r}: {exc}") from None
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Domain = Annotated[str, AfterValidator(_check_domain)]
+Css = Annotated[str, AfterValidator(_check_css)]
+
+
+class Selectors(BaseModel):
+    """Optional CSS selectors that override generic extraction for one field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Css | None = None
+    lead: Css | None = None
+    body: Css | None = None
+    date: Css | None = None
+    author: Css | None = None
+    section: Css | None = None
+
+
+class Outlet(BaseModel):
+    """One outlet: where its articles are listed and how to recognise them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    display_name: str = Field(min_length=1)
+    domains: list[Domain] = Field(min_length=1)
+    feeds: list[Url] = []
+    sitemaps: list[Url] = []
+    sections: list[Url] = []
+    article_url_pattern: str
+    timezone: str
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    selectors: Selectors = Selectors()
+
+    @field_validator("article_url_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _has_sources(self) -> Outlet:
+        if not (self.feeds or self.sitemaps or self.sections):
+            raise ValueError("needs at least one of feeds, sitemaps, sections")
+        return self
+
+    @property
+    def url_regex(self) -> re.Pattern[str]:
+        return re.compile(self.article_url_pattern)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class OutletsFile(BaseModel):
+    """The whole file: a list of outlets with unique names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outlets: list[Outlet] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> OutletsFile:
+        seen: set[str] = set()
+        for i, outlet in enumerate(self.outlets):
+            if outlet.name in seen:
+                raise ValueError(f"outlets[{i}] ({outlet.name}).name: duplicate outlet name")
+            seen.add(outlet.name)
+        return self
+
+
+def _describe(exc: ValidationError, data: Any) -> str:
+    """Turn pydantic errors into lines naming the outlet and the field."""
+    lines = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc) or "file"
+        if len(loc) >= 2 and loc[0] == "outlets" and isinstance(loc[1], int):
+            idx = loc[1]
+            name = "?"
+            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+                name = str(data["outlets"][idx].get("name", "?"))
+            field = ".".join(str(p) for p in loc[2:]) or "(outlet)"
+            where = f"outlets[{idx}] ({name}).{field}"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_outlets(data: Any, source: str = "<data>") -> list[Outlet]:
+    """Validate already-parsed YAML data; raise :class:`OutletsConfigError`."""
+    try:
+        return OutletsFile.model_validate(data).outlets
+    except ValidationError as exc:
+        raise OutletsConfigError(
+            f"{source}: invalid outlets file\n{_describe(exc, data)}"
+        ) from None
+
+
+def load_outlets(path: str | Path | None = None, names: list[str] | None = None) -> list[Outlet]:
+    """Load and validate an outlets file (default ``config/outlets.yaml``).
+
+    ``names`` selects outlets by machine name; an unknown name is an error.
+    """
+    path = Path(path) if path else DEFAULT_OUTLETS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OutletsConfigError(f"{path}: cannot read outlets file: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise OutletsConfigError(f"{path}: not valid YAML: {exc}") from None
+    outlets = parse_outlets(data, str(path))
+    if names:
+        known = {o.name: o for o in outlets}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise OutletsConfigError(
+                f"{path}: unknown outlet(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+        outlets = [known[n] for n in dict.fromkeys(names)]
+    return outlets

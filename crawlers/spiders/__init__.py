@@ -1,0 +1,1 @@
+"""Scrapy spiders: one generic, config-driven spider (:mod:`crawlers.spiders.outlet`)."""

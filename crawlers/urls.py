@@ -1,0 +1,63 @@
+"""URL helpers: tracking-parameter removal, the seen-store key, outlet domains."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "at_medium",
+        "at_campaign",
+        "xtor",
+        "ito",
+        "ftag",
+    }
+)
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name.startswith(("utm_", "at_", "ns_")) or name in TRACKING_PARAMS
+
+
+def clean_url(url: str) -> str:
+    """Drop the fragment and tracking parameters (utm_*, fbclid, …); keep the rest as is."""
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+
+
+def url_key(url: str) -> str:
+    """Key under which a URL is remembered: cleaned, then canonicalised (sorted query)."""
+    return canonicalize_url(clean_url(url))
+
+
+def article_id(canonical_url: str) -> str:
+    """The article id of the record contract: sha1 hex of the canonical URL."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+def on_domains(url: str, domains: Iterable[str]) -> bool:
+    """True if the URL's host is one of ``domains`` or a subdomain of one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
