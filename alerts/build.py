@@ -1,0 +1,157 @@
+"""Which articles go into a digest: new matches of an alert, minus the ledger, grouped by story.
+
+"New" means indexed since this recipient's last digest of this alert (the first
+digest looks back ``--since``). The window starts ``OVERLAP`` before the last
+digest, so an article indexed just before a run but made searchable just after it
+is not lost; the sent ledger keeps such articles from going out twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from elasticsearch import Elasticsearch
+
+from alerts.config import Alert
+from alerts.state import StateStore
+from indexing.search import SearchRequest, build_body, search
+from indexing.templates import ALIAS
+
+OVERLAP = timedelta(minutes=10)
+MAX_SCAN = 1000  # hits looked at per alert and window before the rest is only counted
+
+
+@dataclass
+class Story:
+    """One digest entry: the lead article and the other coverage of the same story."""
+
+    key: str
+    lead: dict
+    coverage: list[dict] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[dict]:
+        return [self.lead, *self.coverage]
+
+
+@dataclass
+class Digest:
+    """What one recipient gets for one alert in this run."""
+
+    alert: Alert
+    recipient: str
+    window_start: datetime
+    stories: list[Story]
+    more: int = 0  # new matching articles not shown (beyond ``max_stories``)
+
+    @property
+    def article_ids(self) -> list[str]:
+        return [a["id"] for s in self.stories for a in s.articles]
+
+    @property
+    def articles(self) -> int:
+        """Every new matching article: the shown ones and the "N more"."""
+        return len(self.article_ids) + self.more
+
+    @property
+    def empty(self) -> bool:
+        return self.articles == 0
+
+
+def alert_request(alert: Alert, indexed_since: datetime | None = None, limit: int = 20,
+                  offset: int = 0) -> SearchRequest:
+    """The alert as a search request, newest first."""
+    return SearchRequest(text=alert.query, topics=list(alert.topics), outlets=list(alert.outlets),
+                         places=list(alert.places), indexed_since=indexed_since, sort="date",
+                         limit=limit, offset=offset, facets=False)
+
+
+def story_key(hit: dict) -> str:
+    return hit.get("story_id") or hit.get("duplicate_of") or hit["id"]
+
+
+def group_stories(hits: list[dict]) -> list[Story]:
+    """Group date-sorted hits by story; stories keep the order of their newest article.
+
+    The lead is the newest article that is not a near-duplicate of another one.
+    """
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for hit in hits:
+        groups[story_key(hit)].append(hit)
+    stories = []
+    for key, members in groups.items():
+        lead = next((h for h in members if not h.get("duplicate_of")), members[0])
+        stories.append(Story(key, lead, [h for h in members if h is not lead]))
+    return stories
+
+
+def window_starts(alert: Alert, store: StateStore, first_since: datetime) -> dict[str, datetime]:
+    """Recipient → start of the "indexed since" window."""
+    starts = {}
+    for recipient in alert.recipients:
+        last = store.last_digest(alert.name, recipient)
+        starts[recipient] = last - OVERLAP if last else first_since
+    return starts
+
+
+def build_digests(client: Elasticsearch, alert: Alert, store: StateStore,
+                  first_since: datetime) -> list[Digest]:
+    """One digest per recipient; recipients with the same window share the searches."""
+    by_start: dict[datetime, list[str]] = defaultdict(list)
+    for recipient, start in window_starts(alert, store, first_since).items():
+        by_start[start].append(recipient)
+    digests: dict[str, Digest] = {}
+    for start, recipients in by_start.items():
+        for digest in _window_digests(client, alert, store, start, recipients):
+            digests[digest.recipient] = digest
+    return [digests[r] for r in alert.recipients]
+
+
+def _window_digests(client: Elasticsearch, alert: Alert, store: StateStore, start: datetime,
+                    recipients: list[str]) -> list[Digest]:
+    page_size = min(200, 3 * alert.max_stories + 10)
+    hits: list[dict] = []
+    seen: set[str] = set()
+    excluded: dict[str, set[str]] = {r: set() for r in recipients}
+    total, exhausted = 0, False
+    while True:
+        result = search(client, alert_request(alert, start, page_size, len(hits)))
+        total = result["total"] if not hits else total
+        page = [h for h in result["hits"] if h["id"] not in seen]
+        seen.update(h["id"] for h in page)
+        hits.extend(page)
+        for recipient in recipients:
+            excluded[recipient] |= store.already_sent(alert.name, recipient,
+                                                      [h["id"] for h in page])
+        exhausted = len(result["hits"]) < page_size or len(hits) >= total
+        if exhausted or len(hits) >= MAX_SCAN:
+            break
+        if all(len({story_key(h) for h in hits if h["id"] not in excluded[r]}) > alert.max_stories
+               for r in recipients):
+            break
+    digests = []
+    for recipient in recipients:
+        stories = group_stories([h for h in hits if h["id"] not in excluded[recipient]])
+        shown = stories[:alert.max_stories]
+        shown_count = sum(len(s.articles) for s in shown)
+        if exhausted:
+            already = len(excluded[recipient])
+        else:
+            already = count_already_sent(client, alert, start,
+                                         store.sent_ids(alert.name, recipient))
+        more = max(0, total - already - shown_count)
+        digests.append(Digest(alert, recipient, start, shown, more))
+    return digests
+
+
+def count_already_sent(client: Elasticsearch, alert: Alert, start: datetime,
+                       sent_ids: list[str]) -> int:
+    """How many of the window's matches are in the ledger (for an exact "N more")."""
+    if not sent_ids:
+        return 0
+    query = build_body(alert_request(alert, start))["query"]
+    resp = client.count(index=ALIAS, ignore_unavailable=True, allow_no_indices=True,
+                        query={"bool": {"filter": [query, {"ids": {"values": sent_ids}}]}})
+    return int(resp["count"])

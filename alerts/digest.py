@@ -1,0 +1,199 @@
+"""The daily digest run: one library function for the CLI, the Airflow DAG and ``raqib demo``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from alerts.build import Digest, build_digests
+from alerts.config import Alert, load_alerts
+from alerts.deliver import DeliveryError, Outbox, SmtpSender
+from alerts.labels import topic_labels
+from alerts.render import build_message, subject
+from alerts.state import STATE_FILE, StateStore, run_lock
+from indexing.search import parse_since
+from raqib.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RecipientResult:
+    """What happened to one alert's digest for one recipient.
+
+    ``status``: ``sent`` (accepted by SMTP), ``written`` (``.eml`` in the outbox),
+    ``skipped`` (nothing new), ``failed`` (not delivered; goes out next run) or
+    ``dry-run`` (built, not delivered, nothing recorded).
+    """
+
+    alert: str
+    recipient: str
+    status: str
+    articles: int = 0        # new matching articles (shown + "N more")
+    stories: int = 0         # entries in the e-mail
+    subject: str | None = None
+    path: Path | None = None  # the .eml file, in outbox mode
+    error: str | None = None
+
+
+@dataclass
+class DigestSummary:
+    """The outcome of :func:`run_digests`, one :class:`RecipientResult` per alert and recipient."""
+
+    mode: str                 # "smtp" | "outbox" | "dry-run"
+    outbox: Path | None = None
+    results: list[RecipientResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def _count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def sent(self) -> int:
+        return self._count("sent")
+
+    @property
+    def written(self) -> int:
+        return self._count("written")
+
+    @property
+    def skipped(self) -> int:
+        return self._count("skipped")
+
+    @property
+    def failed(self) -> int:
+        return self._count("failed")
+
+    @property
+    def paths(self) -> list[Path]:
+        return [r.path for r in self.results if r.path]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    @property
+    def errors(self) -> list[str]:
+        return list(dict.fromkeys(r.error for r in self.results if r.error))
+
+
+class DigestError(RuntimeError):
+    """Options that cannot work together (e.g. ``send=True`` without an SMTP host)."""
+
+
+def _mode(settings: Settings, send: bool | None, outbox: Path | None, dry_run: bool) -> str:
+    if send and outbox is not None:
+        raise DigestError("choose either sending by SMTP or writing to an outbox, not both")
+    if send and not settings.smtp_host:
+        raise DigestError("sending needs an SMTP server: set RAQIB_SMTP_HOST (and PORT, USER, …)")
+    if dry_run:
+        return "dry-run"
+    if outbox is not None or send is False or not settings.smtp_host:
+        return "outbox"
+    return "smtp"
+
+
+def run_digests(
+    settings: Settings | None = None,
+    alerts_file: str | Path | None = None,
+    since: str = "24h",
+    send: bool | None = None,
+    outbox: str | Path | None = None,
+    dry_run: bool = False,
+    client: Elasticsearch | None = None,
+    alerts: list[Alert] | None = None,
+) -> DigestSummary:
+    """Build and deliver every alert's digest to every recipient; return what happened.
+
+    For each alert and recipient: the articles indexed since that recipient's last
+    digest of the alert (the first digest looks back ``since``, e.g. ``"24h"``),
+    minus those already delivered, grouped by story, newest first. One e-mail per
+    recipient and alert; none when nothing is new unless the alert has ``send_empty``.
+
+    * ``settings``: default :func:`raqib.settings.load_settings` (``$RAQIB_HOME``, SMTP, …).
+    * ``alerts_file``: default ``config/alerts.yaml``; or pass validated ``alerts``.
+    * ``send``: ``None`` → SMTP when ``RAQIB_SMTP_HOST`` is set, else the outbox;
+      ``True`` → SMTP (error without a host); ``False`` → the outbox.
+    * ``outbox``: write ``.eml`` files into this folder (default ``$RAQIB_HOME/outbox``).
+    * ``dry_run``: build and render only; nothing is delivered or recorded.
+    * ``client``: an Elasticsearch client (default :func:`indexing.client.get_client`).
+
+    State (``$RAQIB_HOME/state/alerts.sqlite3``) is recorded per message, only after the
+    SMTP server accepted it or the file was written: when the server fails mid-run,
+    the undelivered digests go out next run and the delivered ones are not repeated.
+    Delivery failures do not raise: check ``summary.ok`` / ``summary.failed``.
+
+    Raises :class:`alerts.config.AlertsConfigError` (bad alerts file),
+    :class:`indexing.search.QueryError` (bad ``since``), :class:`DigestError` (bad options),
+    :class:`alerts.state.DigestBusyError` (another run holds the lock) and
+    Elasticsearch errors (cluster unreachable).
+    """
+    started = time.perf_counter()
+    settings = settings or load_settings()
+    alert_list = list(alerts) if alerts is not None else load_alerts(alerts_file)
+    first_since = parse_since(since)
+    outbox_dir = Path(outbox) if outbox is not None else None
+    mode = _mode(settings, send, outbox_dir, dry_run)
+    outbox_dir = outbox_dir or settings.outbox_dir
+    summary = DigestSummary(mode=mode, outbox=outbox_dir if mode == "outbox" else None)
+    if client is None:
+        from indexing.client import get_client
+
+        client = get_client(settings)
+    topics = topic_labels()
+    with run_lock(settings.state_dir), StateStore(settings.state_dir / STATE_FILE) as store:
+        now = datetime.now(UTC)
+        sender: Outbox | SmtpSender | None = None
+        if mode == "outbox":
+            sender = Outbox(outbox_dir)
+        elif mode == "smtp":
+            sender = SmtpSender(settings)
+        fatal: str | None = None
+        try:
+            for alert in alert_list:
+                for digest in build_digests(client, alert, store, first_since):
+                    result, fatal = _deliver(digest, settings, topics, sender, store, now, fatal)
+                    summary.results.append(result)
+        finally:
+            if sender is not None:
+                sender.close()
+    summary.seconds = time.perf_counter() - started
+    log.info("digest: %d sent, %d written, %d skipped, %d failed in %.1fs", summary.sent,
+             summary.written, summary.skipped, summary.failed, summary.seconds)
+    return summary
+
+
+def _deliver(digest: Digest, settings: Settings, topics: dict,
+             sender: Outbox | SmtpSender | None, store: StateStore, now: datetime,
+             fatal: str | None) -> tuple[RecipientResult, str | None]:
+    """Deliver one digest and record it; returns the result and the run's fatal error, if any."""
+    alert = digest.alert
+    result = RecipientResult(alert.name, digest.recipient, "skipped", digest.articles,
+                             len(digest.stories))
+    if digest.empty and not alert.send_empty:
+        if sender is not None:
+            store.record(alert.name, digest.recipient, now, [])
+        return result, fatal
+    msg = build_message(digest, settings, now, topics)
+    result.subject = subject(digest)
+    if sender is None:
+        result.status = "dry-run"
+        return result, fatal
+    if fatal:
+        result.status, result.error = "failed", fatal
+        return result, fatal
+    try:
+        path = sender.deliver(msg, alert.name, digest.recipient, now)
+    except DeliveryError as exc:
+        log.warning("digest %r for %s not delivered: %s", alert.name, digest.recipient, exc)
+        result.status, result.error = "failed", str(exc)
+        return result, str(exc) if exc.fatal else None
+    store.record(alert.name, digest.recipient, now, digest.article_ids)
+    result.status = "written" if isinstance(sender, Outbox) else "sent"
+    result.path = path if isinstance(path, Path) else None
+    return result, fatal

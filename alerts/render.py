@@ -1,0 +1,167 @@
+"""A digest as an e-mail: right-to-left HTML and plain text, built with Jinja2 autoescape.
+
+Everything that comes from articles is untrusted. Titles, names and outlet names
+are escaped by Jinja2; the search snippet (escaped text with ``<mark>`` around
+matches) is split into text/marked segments that are escaped again, so no markup
+from an article reaches the HTML. Links are kept only when they are http(s). The
+subject and other headers are reduced to one line before ``EmailMessage`` (default
+policy) sees them, so CR/LF in an alert name or a title cannot add a header.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from alerts.build import Digest, Story
+from alerts.config import Alert
+from alerts.labels import STRINGS
+from raqib.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "yi"}
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """Collapse every line break and control character into a space; cut at ``limit``."""
+    flat = _BREAKS.sub(" ", str(text or "")).strip()
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None (no ``javascript:`` links)."""
+    if not isinstance(url, str) or _BREAKS.search(url.strip()):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def snippet_segments(snippet: str | None) -> list[tuple[str, bool]]:
+    """``"a <mark>b</mark> c"`` (HTML) → ``[("a ", False), ("b", True), (" c", False)]`` (text)."""
+    segments: list[tuple[str, bool]] = []
+    pos = 0
+    text = snippet or ""
+
+    def plain(chunk: str) -> str:  # tolerate stray tags: they become nothing, never markup
+        return html.unescape(_TAG.sub("", chunk))
+
+    for match in _MARK.finditer(text):
+        if match.start() > pos:
+            segments.append((plain(text[pos:match.start()]), False))
+        segments.append((plain(match.group(1)), True))
+        pos = match.end()
+    if pos < len(text):
+        segments.append((plain(text[pos:]), False))
+    return [(_BREAKS.sub(" ", s), marked) for s, marked in segments if s]
+
+
+def search_url(base_url: str, alert: Alert) -> str:
+    """The web page's search for this alert: ``/?q=&topic=&outlet=&place=``."""
+    params = [("q", alert.query)] if alert.query else []
+    params += [("topic", t) for t in alert.topics]
+    params += [("outlet", o) for o in alert.outlets]
+    params += [("place", p) for p in alert.places]
+    return f"{base_url.rstrip('/')}/" + (f"?{urlencode(params)}" if params else "")
+
+
+def _when(value: object) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return one_line(value, 40)
+
+
+def _article_view(hit: dict, topics: dict[str, dict[str, str]], lang: str) -> dict:
+    language = hit.get("language") or "ar"
+    segments = snippet_segments(hit.get("snippet"))
+    return {
+        "title": one_line(hit.get("title"), 300) or "—",
+        "url": safe_url(hit.get("url")),
+        "outlet": one_line(hit.get("outlet_name") or hit.get("outlet"), 80),
+        "published": _when(hit.get("published_at")),
+        "topics": [topics.get(t, {}).get(lang, t) for t in hit.get("topics") or []],
+        "snippet": segments,
+        "snippet_text": "".join(s for s, _ in segments).strip(),
+        "lang": language,
+        "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+    }
+
+
+def _story_view(story: Story, topics: dict[str, dict[str, str]], lang: str) -> dict:
+    view = _article_view(story.lead, topics, lang)
+    view["coverage"] = [_article_view(h, topics, lang) for h in story.coverage]
+    return view
+
+
+def subject(digest: Digest) -> str:
+    """``[رقيب] <alert> — مواد جديدة: 5``, always one line."""
+    words = STRINGS[digest.alert.language]
+    key = "subject" if digest.articles else "subject_none"
+    return one_line(words[key].format(name=one_line(digest.alert.name, 120), n=digest.articles))
+
+
+def context(digest: Digest, settings: Settings, topics: dict[str, dict[str, str]]) -> dict:
+    """Everything the templates need, already reduced to safe plain values."""
+    lang = digest.alert.language
+    words = STRINGS[lang]
+    return {
+        "lang": lang,
+        "dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
+        "w": words,
+        "subject": subject(digest),
+        "name": one_line(digest.alert.name, 120),
+        "query": one_line(digest.alert.query, 300),
+        "filters": [topics.get(t, {}).get(lang, t) for t in digest.alert.topics]
+        + [one_line(x, 80) for x in (*digest.alert.outlets, *digest.alert.places)],
+        "count": words["new"].format(n=digest.articles),
+        "stories_count": words["stories"].format(n=len(digest.stories)),
+        "stories": [_story_view(s, topics, lang) for s in digest.stories],
+        "more": words["more"].format(n=digest.more) if digest.more else "",
+        "search_url": search_url(settings.web_base_url, digest.alert),
+        "footer": words["footer"].format(name=one_line(digest.alert.name, 120)),
+    }
+
+
+def render(digest: Digest, settings: Settings,
+           topics: dict[str, dict[str, str]] | None = None) -> tuple[str, str]:
+    """``(plain_text, html)`` of a digest."""
+    ctx = context(digest, settings, topics or {})
+    return _ENV.get_template("digest.txt").render(ctx), _ENV.get_template("digest.html").render(ctx)
+
+
+def build_message(digest: Digest, settings: Settings, when: datetime,
+                  topics: dict[str, dict[str, str]] | None = None) -> EmailMessage:
+    """The multipart/alternative e-mail (plain text first, then HTML) for one recipient."""
+    text, page = render(digest, settings, topics)
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    msg = EmailMessage()
+    msg["Subject"] = subject(digest)
+    msg["From"] = one_line(settings.mail_from, 300)
+    msg["To"] = digest.recipient
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid("raqib", domain=domain)
+    msg["Content-Language"] = digest.alert.language
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Raqib-Alert"] = one_line(digest.alert.name, 120)
+    msg.set_content(text)
+    msg.add_alternative(page, subtype="html")
+    return msg
