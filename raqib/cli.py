@@ -160,6 +160,35 @@ def search_cmd(
                           markup=False)
 
 
+# ------------------------------------------------------------------------ crawl
+@app.command("crawl")
+def crawl_cmd(
+    outlets: str | None = typer.Option(
+        None, metavar="FILE", help="Outlets YAML (default config/outlets.yaml)."
+    ),
+    outlet: list[str] = typer.Option([], metavar="NAME", help="Only this outlet (repeatable)."),
+    landing: str | None = typer.Option(
+        None, metavar="DIR", help="Landing folder (default $RAQIB_HOME/landing)."
+    ),
+) -> None:
+    """Crawl the outlets, archive new articles as landing JSONL, print a summary."""
+    from crawlers.display import summary_table
+    from crawlers.run import CrawlError, OutletsConfigError, crawl
+
+    try:
+        summary = crawl(outlets, outlet or None, landing)
+    except OutletsConfigError as exc:
+        err_console.print(f"Bad outlets config: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except CrawlError as exc:
+        err_console.print(f"Crawl failed: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    console.print(summary_table(summary))
+    for path in summary.landing_files:
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    console.print(f"log: {summary.log_file}", markup=False, highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
