@@ -21,17 +21,16 @@ _STYLE = {"sent": "green", "written": "green", "skipped": "dim", "failed": "red"
 
 def summary_table(summary: DigestSummary) -> Table:
     """One row per alert and recipient."""
-    table = Table(title=f"digest ({summary.mode})", show_lines=False)
-    for column in ("alert", "recipient", "articles", "stories", "status", "file / subject"):
+    table = Table(title=f"digest ({summary.mode})")
+    for column in ("alert", "recipient", "articles", "stories", "status"):
         table.add_column(column, overflow="fold")
     for r in summary.results:
-        detail = str(r.path) if r.path else (r.error or r.subject or "")
         table.add_row(escape(r.alert), r.recipient, str(r.articles), str(r.stories),
-                      f"[{_STYLE.get(r.status, 'default')}]{r.status}[/]", escape(detail))
+                      f"[{_STYLE.get(r.status, 'default')}]{r.status}[/]")
     return table
 
 
-def digest_command(alerts: Path | None, since: str, send: bool, outbox: Path | None,
+def digest_command(alerts: str | Path | None, since: str, send: bool, outbox: str | Path | None,
                    dry_run: bool, console: Console, err_console: Console) -> int:
     """Run :func:`alerts.digest.run_digests` for the CLI; returns the exit code."""
     try:

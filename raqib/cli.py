@@ -189,6 +189,25 @@ def crawl_cmd(
     console.print(f"log: {summary.log_file}", markup=False, highlight=False)
 
 
+# ----------------------------------------------------------------------- digest
+@app.command("digest")
+def digest(
+    alerts: str | None = typer.Option(None, "--alerts", metavar="FILE",
+                                      help="Alerts file [config/alerts.yaml]."),
+    since: str = typer.Option("24h", help="Look-back of a recipient's first digest (m/h/d/w)."),
+    send: bool = typer.Option(False, "--send", help="Send by SMTP (needs RAQIB_SMTP_HOST)."),
+    outbox: str | None = typer.Option(None, "--outbox", metavar="DIR",
+                                      help="Write .eml files into DIR."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Build only; deliver, record nothing."),
+) -> None:
+    """Build and deliver the daily digests of the saved searches (alerts)."""
+    from alerts.cli import digest_command
+
+    code = digest_command(alerts, since, send, outbox, dry_run, console, err_console)
+    if code:
+        raise typer.Exit(code)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
