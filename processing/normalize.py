@@ -21,11 +21,16 @@ here follows Larkey's *light10* (prefixes وال بال كال فال لل ال 
 يه ه ي) with three conservative changes:
 
 1. Prefixes: the article with its proclitics (و ف + ب ك ل + ال, e.g. وبال, فلل) is removed
-   when at least 2 letters remain; a bare و when at least 3 remain; a bare ب ك ل (also
-   after و) only when at least 4 letters remain *after* suffix stripping, so short native
-   words are kept (بلدية ≠ لديه, كتاب stays كتاب) while لداعش, بدمشق, لواشنطن lose it.
+   when at least 2 letters remain; a bare و ب ل (or وب, ول) only when at least 4 letters
+   remain *after* suffix stripping and they are not a broken plural of a root starting with
+   that letter (وسائل, وزراء, بدائل), or when a listed three-letter stem remains
+   (``_KNOWN_STEMS``: لحزب, بدعم). So short native words are kept (بلدية ≠ لديه, وزارة ≠ زار)
+   while لداعش, بدمشق, لواشنطن, وداعش lose it. A bare ك or ف is kept: in words of this length
+   they are far more often root letters (كهرباء, كانتونات, فصائل) than clitics. (Light10 strips a bare و whenever 3 letters
+   remain, which turns وزارة into زار "visited" and splits وكالة from الوكالة.)
 2. Suffixes are stripped repeatedly (longest first) while at least 3 letters remain — the
-   usual size of an Arabic root — so سياساتها → سياس and مستشفيات ≡ مستشفى.
+   usual size of an Arabic root — but at most one per class (pronoun, number, ه, nisba):
+   سياساتها → سياس and مستشفيات ≡ مستشفى, while كانتونات stops at كانتون (not كانت "was").
 3. ``_PROTECTED`` proper nouns (places and names that suffix rules would turn into other
    words: لبنان → لبن "milk", الرمادي → رماد "ash", البحرين → بحر "sea") keep their form
    after clitic removal, and ``_ALIASES`` folds a few spelling variants of one name
@@ -89,22 +94,26 @@ _ARTICLE_PREFIXES = tuple(sorted(
     | {c + "لل" for c in ("", "و", "ف")},
     key=len, reverse=True,
 ))
-_BARE_PREFIXES = tuple(sorted(
-    {c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل")} - {""},
-    key=len, reverse=True,
-))
+_BARE_PREFIXES = ("وب", "ول", "و", "ب", "ل")  # bare ك and ف are mostly root letters
 _ALL_PREFIXES = tuple(sorted(set(_ARTICLE_PREFIXES) | set(_BARE_PREFIXES), key=len, reverse=True))
-_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+# و/ب/ل + a broken plural of a root starting with that letter: وسائل, وزراء, وثائق, بدائل.
+_BROKEN_PLURAL_RE = re.compile(r"^(?:.اء.|..اء)$")
+_SUFFIXES = (("ها", "pron"), ("ان", "num"), ("ات", "num"), ("ون", "num"), ("ين", "num"),
+             ("يه", "nisba"), ("ه", "h"), ("ي", "nisba"))
 
 # Proper nouns that keep their (normalised) form once clitics are removed.
 _PROTECTED = frozenset("""
-لبنان لبناني ايران ايراني طهران بغداد بغدادي بيروت كردستان فلسطين فلسطيني بريطانيا
-فرنسا لندن ليبيا ليبي عمان السودان سودان بحرين البحرين يونان اليونان كوباني رمادي
-قلمون عفرين باكستان افغانستان اذربيجان لوزان فيينا جنيف واشنطن موسكو بكين حمص حلب
-غزه ادلب درعا دمشق قطر الله كيري بوتين اوباما ترامب روحاني سليماني بارزاني طالباني
-اردوغان حزيران تشرين كانون نيسان ايلول ابريل يونيو يوليو سلمان عثمان سفيان ياسين
-حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر ديالي خانقين زيباري يزيدي ايزيدي فيدرالي
+لبنان ايران طهران بغداد بغدادي بيروت كردستان فلسطين بريطانيا فرنسا لندن ليبيا عمان
+السودان سودان بحرين البحرين يونان اليونان كوباني رمادي قلمون عفرين باكستان افغانستان
+اذربيجان لوزان فيينا جنيف واشنطن موسكو بكين حمص حلب غزه ادلب درعا دمشق قطر الله كيري
+بوتين اوباما ترامب روحاني سليماني بارزاني طالباني اردوغان حزيران تشرين كانون نيسان ايلول
+ابريل يونيو يوليو سلمان عثمان سفيان ياسين حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر
+ديالي خانقين زيباري يزيدي ايزيدي فيدرالي برنامج بترول بروتوكول
 """.split())
+# Three-letter stems that may carry a bare ب ك ل و (لحزب, بدعم, بغارات): stems this short
+# are otherwise kept whole, because most four-letter words starting with those letters are
+# not clitic + stem (كتاب, بلد, لدي).
+_KNOWN_STEMS = _PROTECTED | frozenset("حزب جيش دعم حرب قصف غار نفط ارض".split())
 _ALIASES = {
     "اميرك": "امريك",
     "اميركا": "امريك",
@@ -146,12 +155,15 @@ def stem(word: str) -> str:
     for p in _ARTICLE_PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 2:
             return _final(_strip_suffixes(word[len(p):]))
-    for p in _BARE_PREFIXES:  # only if a stem of 4+ letters remains: بلدية ≠ لديه
+    whole = _strip_suffixes(word)
+    if whole in _PROTECTED:  # اللبنانيين → لبنان, not ل + بنان
+        return whole
+    for p in _BARE_PREFIXES:  # only if 4+ letters or a known stem remain: بلدية ≠ لديه
         if word.startswith(p):
             rest = _strip_suffixes(word[len(p):])
-            if len(rest) >= 4:
+            if rest in _KNOWN_STEMS or (len(rest) >= 4 and not _BROKEN_PLURAL_RE.match(rest)):
                 return _final(rest)
-    return _final(_strip_suffixes(word))
+    return _final(whole)
 
 
 def _final(w: str) -> str:
@@ -159,17 +171,24 @@ def _final(w: str) -> str:
 
 
 def _strip_suffixes(w: str) -> str:
-    """Strip suffixes (longest first, repeatedly) while 3+ letters remain."""
+    """Strip suffixes (longest first) while 3+ letters remain, one per class.
+
+    A word carries at most one pronoun (ها), number (ان ات ون ين), ه and nisba (ي يه)
+    suffix, so سياساتها → سياس and مستشفيات ≡ مستشفى, but كانتونات stops at كانتون
+    (not كانت "was") and حيوانات at حيوان.
+    """
     if w in _ALIASES:
         return _ALIASES[w]
     if w in _PROTECTED:
         return w
+    used: set[str] = set()
     changed = True
     while changed and len(w) > 3:
         changed = False
-        for s in _SUFFIXES:
-            if w.endswith(s) and len(w) - len(s) >= 3:
-                w = w[: -len(s)]
+        for suffix, cls in _SUFFIXES:
+            if cls not in used and w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                w = w[: -len(suffix)]
+                used.add(cls)
                 changed = True
                 if w in _PROTECTED:
                     return w
