@@ -26,8 +26,9 @@ here follows Larkey's *light10* (prefixes وال بال كال فال لل ال 
    that letter (وسائل, وزراء, بدائل), or when a listed three-letter stem remains
    (``_KNOWN_STEMS``: لحزب, بدعم). So short native words are kept (بلدية ≠ لديه, وزارة ≠ زار)
    while لداعش, بدمشق, لواشنطن, وداعش lose it. A bare ك or ف is kept: in words of this length
-   they are far more often root letters (كهرباء, كانتونات, فصائل) than clitics. (Light10 strips a bare و whenever 3 letters
-   remain, which turns وزارة into زار "visited" and splits وكالة from الوكالة.)
+   they are far more often root letters (كهرباء, كانتونات, فصائل) than clitics. (Light10
+   strips a bare و whenever 3 letters remain, which turns وزارة into زار "visited" and
+   splits وكالة from الوكالة.)
 2. Suffixes are stripped repeatedly (longest first) while at least 3 letters remain — the
    usual size of an Arabic root — but at most one per class (pronoun, number, ه, nisba):
    سياساتها → سياس and مستشفيات ≡ مستشفى, while كانتونات stops at كانتون (not كانت "was").
@@ -108,7 +109,7 @@ _PROTECTED = frozenset("""
 اذربيجان لوزان فيينا جنيف واشنطن موسكو بكين حمص حلب غزه ادلب درعا دمشق قطر الله كيري
 بوتين اوباما ترامب روحاني سليماني بارزاني طالباني اردوغان حزيران تشرين كانون نيسان ايلول
 ابريل يونيو يوليو سلمان عثمان سفيان ياسين حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر
-ديالي خانقين زيباري يزيدي ايزيدي فيدرالي برنامج بترول بروتوكول
+ديالي خانقين زيباري يزيدي ايزيدي فيدرالي برنامج بترول بروتوكول كانتون
 """.split())
 # Three-letter stems that may carry a bare ب ك ل و (لحزب, بدعم, بغارات): stems this short
 # are otherwise kept whole, because most four-letter words starting with those letters are
