@@ -23,7 +23,7 @@ here follows Larkey's *light10* (prefixes وال بال كال فال لل ال 
 1. Prefixes: the article with its proclitics (و ف + ب ك ل + ال, e.g. وبال, فلل) is removed
    when at least 2 letters remain; a bare و ب ل (or وب, ول) only when at least 4 letters
    remain *after* suffix stripping and they are not a broken plural of a root starting with
-   that letter (وسائل, وزراء, بدائل), or when a listed three-letter stem remains
+   that letter (وسائل, بدائل), or when a listed three-letter stem remains
    (``_KNOWN_STEMS``: لحزب, بدعم). So short native words are kept (بلدية ≠ لديه, وزارة ≠ زار)
    while لداعش, بدمشق, لواشنطن, وداعش lose it. A bare ك or ف is kept: in words of this length
    they are far more often root letters (كهرباء, كانتونات, فصائل) than clitics. (Light10
@@ -97,8 +97,9 @@ _ARTICLE_PREFIXES = tuple(sorted(
 ))
 _BARE_PREFIXES = ("وب", "ول", "و", "ب", "ل")  # bare ك and ف are mostly root letters
 _ALL_PREFIXES = tuple(sorted(set(_ARTICLE_PREFIXES) | set(_BARE_PREFIXES), key=len, reverse=True))
-# و/ب/ل + a broken plural of a root starting with that letter: وسائل, وزراء, وثائق, بدائل.
-_BROKEN_PLURAL_RE = re.compile(r"^(?:.اء.|..اء)$")
+# و/ب/ل + a broken plural (فعائل) of a root starting with that letter: وسائل, وثائق, بدائل.
+# (فعلاء plurals such as وزراء are in _PROTECTED: the pattern also fits بغطاء, وبناء.)
+_BROKEN_PLURAL_RE = re.compile(r"^.اء.$")
 _SUFFIXES = (("ها", "pron"), ("ان", "num"), ("ات", "num"), ("ون", "num"), ("ين", "num"),
              ("يه", "nisba"), ("ه", "h"), ("ي", "nisba"))
 
@@ -110,6 +111,7 @@ _PROTECTED = frozenset("""
 بوتين اوباما ترامب روحاني سليماني بارزاني طالباني اردوغان حزيران تشرين كانون نيسان ايلول
 ابريل يونيو يوليو سلمان عثمان سفيان ياسين حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر
 ديالي خانقين زيباري يزيدي ايزيدي فيدرالي برنامج بترول بروتوكول كانتون
+وزراء وكلاء وسطاء وجهاء
 """.split())
 # Three-letter stems that may carry a bare ب ك ل و (لحزب, بدعم, بغارات): stems this short
 # are otherwise kept whole, because most four-letter words starting with those letters are

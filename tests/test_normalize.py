@@ -40,6 +40,9 @@ def key(word: str) -> str:
         ["الإيراني", "إيران", "الإيرانيين"],
         ["الحزب", "لحزب", "وحزب"],  # listed three-letter stem accepts a bare clitic
         ["كانتونات", "كانتون"],
+        ["وزراء", "الوزراء"],
+        ["غطاء", "بغطاء"],
+        ["بناء", "وبناء"],
     ],
 )
 def test_variants_share_one_key(variants: list[str]) -> None:
