@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from html import escape
 
 from elasticsearch import BadRequestError, Elasticsearch
 
 from indexing.templates import ALIAS
-from processing.normalize import normalize_for_search, tokens_with_spans
+from processing.normalize import normalize_for_search, search_token, tokenize
 
 SEARCH_FIELDS = ["title_norm^3", "lead_norm^2", "body_norm"]
 SOURCE_FIELDS = ["id", "url", "title", "lead", "body", "outlet", "outlet_name", "published_at",
@@ -161,12 +162,47 @@ def build_body(req: SearchRequest, now: datetime | None = None,
     return body
 
 
+@lru_cache(maxsize=4096)
+def _is_word_char(ch: str) -> bool:
+    return bool(tokenize(ch))
+
+
+@lru_cache(maxsize=131_072)
+def _chunk_words(chunk: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The words of one whitespace-free chunk, each with its search form(s)."""
+    words = (chunk,) if chunk.isalnum() else tokenize(chunk)  # \w is isalnum() or "_"
+    return tuple((word, frozenset(search_token(word).split())) for word in words)
+
+
+def match_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` of the words of ``text`` whose search form is in ``terms``.
+
+    The same spans as filtering :func:`processing.normalize.tokens_with_spans`, several
+    times faster (snippets are most of the search function's own time): each distinct
+    chunk is tokenised and normalised once (cached), then only the matching words are
+    located with ``str.find``, counting a hit when no word character touches it.
+    """
+    found = {word for chunk in set(text.split()) for word, forms in _chunk_words(chunk)
+             if not terms.isdisjoint(forms)}
+    spans: list[tuple[int, int]] = []
+    for word in found:
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if ((start == 0 or not _is_word_char(text[start - 1]))
+                    and (end == len(text) or not _is_word_char(text[end]))):
+                spans.append((start, end))
+            start = text.find(word, end)
+    spans.sort()
+    return spans
+
+
 def make_snippet(hit: dict, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     """HTML-safe snippet of the original text around the best matches, matches in <mark>."""
     text = hit.get("body") or hit.get("lead") or ""
     if not text:
         return ""
-    matches = [(s, e) for tok, s, e in tokens_with_spans(text) if tok in terms] if terms else []
+    matches = match_spans(text, terms) if terms else []
     if matches:
         # the window of `size` characters that holds the most matches
         best, best_count, j = 0, 0, 0
