@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 from raqib_dag_support import START_DATE, daily_at, default_args
@@ -24,7 +25,8 @@ TIMEZONE = os.environ.get("RAQIB_DIGEST_TIMEZONE", "").strip() or "Asia/Beirut"
 with DAG(
     dag_id="raqib_digest",
     description="E-mail each analyst the daily digest of their saved searches",
-    schedule=CronTriggerTimetable(f"{MINUTE} {HOUR} * * *", timezone=TIMEZONE),
+    schedule=CronTriggerTimetable(f"{MINUTE} {HOUR} * * *", timezone=TIMEZONE,
+                                  interval=timedelta(days=1)),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -35,14 +37,24 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task
+    @task(execution_timeout=timedelta(hours=1))
     def digest(params: dict | None = None) -> dict:
-        """Build and deliver the digest of every alert in the alerts file."""
+        """Build and deliver every alert's digest; fail (and retry) if one was not delivered."""
         from alerts.digest import run_digests
 
         summary = run_digests(alerts_file=os.environ.get("RAQIB_ALERTS_FILE") or None,
                               since=(params or {}).get("since") or "24h")
-        log.info("digest: %s", summary)
-        return {}
+        for r in summary.results:
+            log.info("%s → %s: %s, %d article(s) in %d stor(ies)%s", r.alert, r.recipient,
+                     r.status, r.articles, r.stories, f": {r.error}" if r.error else "")
+        log.info("digest (%s): %d sent, %d written to the outbox, %d skipped (nothing new), "
+                 "%d failed", summary.mode, summary.sent, summary.written, summary.skipped,
+                 summary.failed)
+        if not summary.ok:
+            # Delivered digests are recorded, so a retry sends only the missing ones.
+            raise RuntimeError(f"{summary.failed} digest(s) not delivered: "
+                               f"{'; '.join(summary.errors)}")
+        return {"mode": summary.mode, "sent": summary.sent, "written": summary.written,
+                "skipped": summary.skipped, "failed": summary.failed}
 
     digest()
