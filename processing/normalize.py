@@ -34,7 +34,8 @@ here follows Larkey's *light10* (prefixes وال بال كال فال لل ال 
    سياساتها → سياس and مستشفيات ≡ مستشفى, while كانتونات stops at كانتون (not كانت "was").
 3. ``_PROTECTED`` proper nouns (places and names that suffix rules would turn into other
    words: لبنان → لبن "milk", الرمادي → رماد "ash", البحرين → بحر "sea") keep their form
-   after clitic removal, and ``_ALIASES`` folds a few spelling variants of one name
+   after clitic removal, ``_NO_DERIVE`` names are never produced by suffix stripping
+   (الرياضة "sport" ≠ الرياض), and ``_ALIASES`` folds a few spelling variants of one name
    (الأميركية ≡ الأمريكية, سوريا ≡ سورية).
 
 Changing either table changes index tokens: re-index (re-process the archive) after edits.
@@ -111,8 +112,11 @@ _PROTECTED = frozenset("""
 بوتين اوباما ترامب روحاني سليماني بارزاني طالباني اردوغان حزيران تشرين كانون نيسان ايلول
 ابريل يونيو يوليو سلمان عثمان سفيان ياسين حسين حسن عين سنجار سوري كتاءب ربيعه تلعفر
 ديالي خانقين زيباري يزيدي ايزيدي فيدرالي برنامج بترول بروتوكول كانتون
-وزراء وكلاء وسطاء وجهاء
+وزراء وكلاء وسطاء وجهاء تعز عدن
 """.split())
+# Names that suffix stripping must not produce from another word: الرياضة (sport) is not
+# الرياض, قطرة (drop) is not قطر, حلبة (arena) is not حلب.
+_NO_DERIVE = frozenset("رياض قطر حلب".split())
 # Three-letter stems that may carry a bare ب ك ل و (لحزب, بدعم, بغارات): stems this short
 # are otherwise kept whole, because most four-letter words starting with those letters are
 # not clitic + stem (كتاب, بلد, لدي).
@@ -189,7 +193,8 @@ def _strip_suffixes(w: str) -> str:
     while changed and len(w) > 3:
         changed = False
         for suffix, cls in _SUFFIXES:
-            if cls not in used and w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if (cls not in used and w.endswith(suffix) and len(w) - len(suffix) >= 3
+                    and w[: -len(suffix)] not in _NO_DERIVE):
                 w = w[: -len(suffix)]
                 used.add(cls)
                 changed = True

@@ -43,6 +43,8 @@ def key(word: str) -> str:
         ["وزراء", "الوزراء"],
         ["غطاء", "بغطاء"],
         ["بناء", "وبناء"],
+        ["تعز", "وتعز", "بتعز"],
+        ["الرياض", "بالرياض"],
     ],
 )
 def test_variants_share_one_key(variants: list[str]) -> None:
@@ -66,6 +68,9 @@ def test_variants_share_one_key(variants: list[str]) -> None:
         ("كانتونات", "كانت"),  # cantons / was: one number suffix only
         ("وسائل", "سائل"),  # means / liquid
         ("كهرباء", "هرباء"),  # bare ك is not stripped
+        ("الرياضة", "الرياض"),  # sport / Riyadh
+        ("الرياضية", "الرياض"),
+        ("حلبة", "حلب"),  # arena / Aleppo
     ],
 )
 def test_unrelated_words_stay_apart(a: str, b: str) -> None:
