@@ -1,0 +1,222 @@
+"""Place tagging from the gazetteer ``config/places.yaml``.
+
+Names and variants are matched like topic phrases (normalised, light-stemmed, whole words,
+one Aho-Corasick pass). Names that are also common words (تدمر "destroys") carry
+``needs_context`` and only count next to a context cue; the rules are explained at the top
+of ``config/places.yaml``. Output per place (DESIGN: article record):
+``{id, name_ar, name_en, country, lat, lon}``, in order of first mention.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from processing.normalize import normalize_token
+from processing.phrases import Doc, Hit, PhraseIndex, phrase_key
+from raqib.settings import CONFIG_DIR
+
+__all__ = ["GazetteerError", "Gazetteer", "PlaceTagger", "default_place_tagger",
+           "load_gazetteer", "slugify", "tag_places"]
+
+DEFAULT_PATH = CONFIG_DIR / "places.yaml"
+_LOCATIVE_RE = re.compile(r"^و?ب")
+
+
+class GazetteerError(ValueError):
+    """The gazetteer is unusable; the message names the file and the place."""
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII slug: "Deir ez-Zor" → "deir-ez-zor"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+class PlaceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name_en: str = Field(min_length=1)
+    name_ar: str = Field(min_length=1)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    kind: Literal["city", "province", "region", "country"]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    variants: list[str] = []
+    exclude: list[str] = []
+    needs_context: bool = False
+    context_before: list[str] | None = None
+    context_after: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _id_is_slug(self) -> PlaceSpec:
+        if self.id != slugify(self.name_en):
+            raise ValueError(f"id must be the slug of name_en ({slugify(self.name_en)!r})")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name_ar, self.name_en, *self.variants]
+
+    def record(self) -> dict:
+        return {"id": self.id, "name_ar": self.name_ar, "name_en": self.name_en,
+                "country": self.country, "lat": self.lat, "lon": self.lon}
+
+
+class Context(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    before: list[str] = []
+    after: list[str] = []
+
+
+class Gazetteer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    context: Context = Context()
+    places: list[PlaceSpec]
+
+
+def parse_gazetteer(data: Any, source: str = "places.yaml") -> Gazetteer:
+    """Validate a loaded YAML document; every error names ``source`` and the place."""
+    if not isinstance(data, dict) or not isinstance(data.get("places"), list):
+        raise GazetteerError(f"{source}: expected a mapping with a 'places' list")
+    places: list[PlaceSpec] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["places"], start=1):
+        name = raw.get("id") if isinstance(raw, dict) else None
+        label = f"{source}: place {name!r}" if name else f"{source}: place #{i}"
+        try:
+            place = PlaceSpec.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise GazetteerError(f"{label}: {where + ': ' if where else ''}{err['msg']}") from None
+        if place.id in seen:
+            raise GazetteerError(f"{label}: duplicate place id")
+        seen.add(place.id)
+        for text in [*place.names, *place.exclude, *(place.context_before or []),
+                     *(place.context_after or [])]:
+            if not phrase_key(text):
+                raise GazetteerError(f"{label}: {text!r} is empty after normalisation")
+        places.append(place)
+    try:
+        context = Context.model_validate(data.get("context") or {})
+    except ValidationError as exc:
+        raise GazetteerError(f"{source}: context: {exc.errors()[0]['msg']}") from None
+    return Gazetteer(context=context, places=places)
+
+
+def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
+    """Read and validate a gazetteer file (``config/places.yaml`` by default)."""
+    path = Path(path) if path else DEFAULT_PATH
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise GazetteerError(f"{path}: {exc}") from None
+    return parse_gazetteer(data, source=str(path))
+
+
+class PlaceTagger:
+    """A compiled gazetteer: ``tag(doc)`` returns the places a :class:`Doc` names."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._places = gazetteer.places
+        self._records = [p.record() for p in self._places]
+        entries: list[tuple[str, tuple]] = []
+        # Cue set 0 is the shared one; a place with its own lists gets its own set.
+        cue_sets = [(gazetteer.context.before, gazetteer.context.after)]
+        self._cue_set: list[int] = []
+        for pi, place in enumerate(self._places):
+            for text in place.names:
+                entries.append((text, ("P", pi)))
+            for text in place.exclude:
+                entries.append((text, ("X", pi)))
+            if place.context_before is not None or place.context_after is not None:
+                cue_sets.append((place.context_before or [], place.context_after or []))
+                self._cue_set.append(len(cue_sets) - 1)
+            else:
+                self._cue_set.append(0)
+        for ci, (before, after) in enumerate(cue_sets):
+            entries += [(text, ("B", ci)) for text in before]
+            entries += [(text, ("A", ci)) for text in after]
+        self._index = PhraseIndex(entries)
+
+    def tag(self, doc: Doc) -> list[dict]:
+        """Places named in ``doc``, in order of first mention."""
+        hits = self._index.find(doc)
+        if not hits:
+            return []
+        names: list[Hit] = []
+        excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        cue_ends: dict[int, set[int]] = defaultdict(set)  # cue set → last token of "before" cues
+        cue_starts: dict[int, set[int]] = defaultdict(set)  # cue set → first token of "after" cues
+        for hit in hits:
+            kind, ref = hit.payload
+            if kind == "P":
+                names.append(hit)
+            elif kind == "X":
+                excluded[ref].append((hit.first, hit.last))
+            elif kind == "B":
+                cue_ends[ref].add(hit.last)
+            else:
+                cue_starts[ref].add(hit.first)
+        names = [h for h in names if not any(a <= h.last and h.first <= b
+                                             for a, b in excluded.get(h.payload[1], ()))]
+        plain = [h for h in names if not self._places[h.payload[1]].needs_context]
+        starts = {h.first for h in plain}
+        ends = {h.last for h in plain}
+        found: list[int] = []
+        for hit in names:
+            pi = hit.payload[1]
+            if pi in found:
+                continue
+            if self._places[pi].needs_context and not self._has_context(
+                hit, doc, cue_ends[self._cue_set[pi]], cue_starts[self._cue_set[pi]],
+                starts, ends, shared=self._cue_set[pi] == 0,
+            ):
+                continue
+            found.append(pi)
+        return [self._records[pi] for pi in found]
+
+    @staticmethod
+    def _has_context(hit: Hit, doc: Doc, cue_ends: set[int], cue_starts: set[int],
+                     starts: set[int], ends: set[int], shared: bool) -> bool:
+        first, last = hit.first, hit.last
+        if first - 1 in cue_ends or last + 1 in cue_starts:
+            return True
+        if not shared:
+            return False
+        raw = normalize_token(doc.raw(first))
+        stem = doc.tokens[first]
+        if _LOCATIVE_RE.match(raw) and not stem.startswith("ب"):
+            return True  # بتدمر: "in Palmyra"
+        if raw.startswith("و") and not stem.startswith("و") and first - 1 in ends:
+            return True  # "الرمادي في العراق وتدمر"
+        nxt = last + 1
+        return nxt < len(doc.tokens) and doc.tokens[nxt] == "في" and nxt + 1 in starts
+
+
+@lru_cache(maxsize=8)
+def _cached_tagger(path: str, mtime: float) -> PlaceTagger:
+    return PlaceTagger(load_gazetteer(path))
+
+
+def default_place_tagger(path: Path | str | None = None) -> PlaceTagger:
+    """The tagger for ``config/places.yaml`` (or ``path``), rebuilt when the file changes."""
+    path = Path(path) if path else DEFAULT_PATH
+    return _cached_tagger(str(path), path.stat().st_mtime)
+
+
+def tag_places(text: str, tagger: PlaceTagger | None = None) -> list[dict]:
+    """Convenience: the places a plain text names."""
+    return (tagger or default_place_tagger()).tag(Doc.from_text(text))
