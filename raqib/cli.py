@@ -208,6 +208,26 @@ def digest(
         raise typer.Exit(code)
 
 
+# ------------------------------------------------------------------------ serve
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
+    port: int = typer.Option(8000, help="TCP port."),
+) -> None:
+    """The analysts' web page and JSON API (FastAPI on uvicorn)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = load_settings()
+    guard = "RAQIB_WEB_TOKEN required" if settings.web_token else "no access token"
+    if not settings.web_token and host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"Warning: serving on {host} without RAQIB_WEB_TOKEN: anyone who "
+                          "reaches this port can search.", markup=False, highlight=False)
+    console.print(f"Raqib web: http://{host}:{port}/ ({guard})", markup=False, highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,101 @@
+"""Query parameters of ``/api/search`` and the page → a ``SearchRequest``.
+
+The same names as the CLI: ``q``, ``topic``/``outlet``/``place`` (repeatable),
+``language``, ``since`` (``7d``), ``from``/``to`` (``2015-05-21`` or ISO 8601),
+``sort`` (``relevance``/``date``), ``limit``, ``offset``. Anything that cannot be
+understood raises :class:`ParamError`, which the app answers with 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from indexing.search import QueryError, SearchRequest, parse_since
+
+MAX_LIMIT = 100
+MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
+SORTS = ("relevance", "date")
+
+
+class ParamError(ValueError):
+    """A query parameter the search cannot use; the message says which and why."""
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = [v.strip() for v in params.get(name, ()) if v.strip()]
+    return values[-1] if values else None
+
+
+def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
+    seen: list[str] = []
+    for value in params.get(name, ()):
+        value = value.strip()
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def parse_date(value: str, name: str, end_of_day: bool = False) -> datetime:
+    """``2015-05-21`` or ISO 8601 → aware datetime (UTC if no offset is given).
+
+    A bare date used as an upper bound (``to``) means the end of that day.
+    """
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, time.min, tzinfo=UTC)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParamError(f"{name}: expected a date like 2015-05-21 or 2015-05-21T09:30+03:00, "
+                         f"got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _integer(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ParamError(f"{name}: expected a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise ParamError(f"{name}: must be between {low} and {high}, got {number}")
+    return number
+
+
+def to_request(params: Mapping[str, Sequence[str]], default_limit: int = 20) -> SearchRequest:
+    """Build the search request from multi-valued query parameters; ParamError if invalid."""
+    since = _one(params, "since")
+    if since:
+        try:
+            parse_since(since)
+        except QueryError:
+            raise ParamError(f"since: expected a number and a unit m/h/d/w, e.g. 7d or 24h, "
+                             f"got {since!r}") from None
+    start, end = _one(params, "from"), _one(params, "to")
+    date_from = parse_date(start, "from") if start else None
+    date_to = parse_date(end, "to", end_of_day=True) if end else None
+    if since and date_from:
+        raise ParamError("since and from cannot be combined: give one start")
+    if date_from and date_to and date_from > date_to:
+        raise ParamError("from is after to")
+    sort = _one(params, "sort")
+    if sort is not None and sort not in SORTS:
+        raise ParamError(f"sort: expected relevance or date, got {sort!r}")
+    limit = _integer(_one(params, "limit"), "limit", default_limit, 1, MAX_LIMIT)
+    offset = _integer(_one(params, "offset"), "offset", 0, 0, MAX_WINDOW - limit)
+    return SearchRequest(
+        text=_one(params, "q") or "",
+        topics=_many(params, "topic"),
+        outlets=_many(params, "outlet"),
+        places=_many(params, "place"),
+        language=_one(params, "language"),
+        since=since,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )

@@ -1,0 +1,136 @@
+"""What the page shows, computed from the request and the search result.
+
+Plain data for the template: links that add or remove a filter, the active
+filters, histogram bars (inline SVG geometry), paging links, Arabic dates. Every
+link is a GET address, so the page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from web.labels import Labels
+
+FACET_PARAMS = {"topics": "topic", "outlets": "outlet", "places": "place"}
+FACET_TITLES = {"topics": "المواضيع", "outlets": "المصادر", "places": "الأماكن"}
+MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آذار/مارس", "نيسان/أبريل", "أيار/مايو",
+          "حزيران/يونيو", "تموز/يوليو", "آب/أغسطس", "أيلول/سبتمبر", "تشرين الأول/أكتوبر",
+          "تشرين الثاني/نوفمبر", "كانون الأول/ديسمبر")
+CHART_W, CHART_H = 600, 120
+
+Params = list[tuple[str, str]]
+
+
+def page_url(params: Params) -> str:
+    """``/`` with ``params`` as its query string."""
+    return "/?" + urlencode(params) if params else "/"
+
+
+def without(params: Params, *pairs: tuple[str, str], names: tuple[str, ...] = ()) -> Params:
+    """``params`` minus the given pairs and every parameter named in ``names``."""
+    return [p for p in params if p not in pairs and p[0] not in names]
+
+
+@dataclass
+class FacetItem:
+    label: str
+    count: int
+    url: str
+    active: bool
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    title: str
+
+
+def format_date(value: str | None) -> str:
+    """``2015-05-21T09:30:00+03:00`` → ``21 أيار/مايو 2015، 09:30`` (the outlet's own time)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}، {moment:%H:%M}"
+
+
+def facets(result: dict, params: Params, labels: Labels) -> list[tuple[str, list[FacetItem]]]:
+    """Per facet kind: its title and items; a click adds the filter, or removes it if active."""
+    base = without(params, names=("offset",))
+    groups = []
+    for kind, counts in result.get("facets", {}).items():
+        name = FACET_PARAMS[kind]
+        items = []
+        for value, count in counts.items():
+            pair = (name, value)
+            active = pair in params
+            target = without(base, pair) if active else [*base, pair]
+            items.append(FacetItem(labels.name(kind, value), count, page_url(target), active))
+        groups.append((FACET_TITLES[kind], items))
+    return groups
+
+
+def chips(params: Params, labels: Labels) -> list[Chip]:
+    """The active filters, each with the address of the page without it."""
+    base = without(params, names=("offset",))
+    kinds = {v: k for k, v in FACET_PARAMS.items()}
+    captions = {"language": "اللغة", "since": "آخر", "from": "من", "to": "إلى", "sort": "الترتيب"}
+    out = []
+    for pair in base:
+        name, value = pair
+        if name in kinds:
+            label = labels.name(kinds[name], value)
+        elif name in captions and not (name == "sort" and value == "relevance"):
+            label = f"{captions[name]}: {value}"
+        else:
+            continue
+        out.append(Chip(label, page_url(without(base, pair))))
+    return out
+
+
+def histogram_bars(histogram: list[dict]) -> list[Bar]:
+    """SVG bars, newest on the left as the page reads right to left."""
+    if not histogram:
+        return []
+    peak = max(b["count"] for b in histogram) or 1
+    width = CHART_W / len(histogram)
+    bars = []
+    for i, bucket in enumerate(histogram):
+        height = max(2.0, (CHART_H - 4) * bucket["count"] / peak)
+        x = CHART_W - (i + 1) * width
+        bars.append(Bar(round(x + width * 0.1, 2), round(CHART_H - height, 2),
+                        round(max(1.0, width * 0.8), 2), round(height, 2),
+                        f"{bucket['date']}: {bucket['count']}"))
+    return bars
+
+
+def paging(total: int, offset: int, limit: int, params: Params,
+           max_window: int) -> dict[str, str | int | None]:
+    """Previous/next addresses and 'page x of y' (capped at Elasticsearch's result window)."""
+    base = without(params, names=("offset",))
+    reachable = min(total, max_window)
+    pages = max(1, -(-reachable // limit))
+
+    def at(start: int) -> str:
+        return page_url(base + ([("offset", str(start))] if start else []))
+
+    return {
+        "page": offset // limit + 1,
+        "pages": pages,
+        "prev": at(max(0, offset - limit)) if offset > 0 else None,
+        "next": (at(offset + limit) if offset + limit < reachable
+                 and offset + 2 * limit <= max_window else None),
+    }
