@@ -58,6 +58,7 @@ class OutletSummary:
     extract_ms_median: float | None = None
     extract_ms_p95: float | None = None
     finish_reason: str | None = None
+    elapsed_seconds: float | None = None
 
 
 @dataclass
@@ -201,6 +202,7 @@ def _outlet_summary(name: str, crawler: Any) -> OutletSummary:
         extract_ms_median=median,
         extract_ms_p95=p95,
         finish_reason=stats.get("finish_reason"),
+        elapsed_seconds=stats.get("elapsed_time_seconds"),
     )
 
 
