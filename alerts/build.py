@@ -3,7 +3,9 @@
 "New" means indexed since this recipient's last digest of this alert (the first
 digest looks back ``--since``). The window starts ``OVERLAP`` before the last
 digest, so an article indexed just before a run but made searchable just after it
-is not lost; the sent ledger keeps such articles from going out twice.
+is not lost; the sent ledger keeps such articles from going out twice. Articles
+only counted in "N more" that fall in the next run's overlap are put in the ledger
+too (as counted), so they do not come back as new the next day.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Digest:
     window_start: datetime
     stories: list[Story]
     more: int = 0  # new matching articles not shown (beyond ``max_stories``)
+    counted_ids: list[str] = field(default_factory=list)  # "N more" ones in the next overlap
 
     @property
     def article_ids(self) -> list[str]:
@@ -97,14 +100,24 @@ def window_starts(alert: Alert, store: StateStore, first_since: datetime) -> dic
 
 
 def build_digests(client: Elasticsearch, alert: Alert, store: StateStore,
-                  first_since: datetime) -> list[Digest]:
-    """One digest per recipient; recipients with the same window share the searches."""
+                  first_since: datetime, now: datetime) -> list[Digest]:
+    """One digest per recipient; recipients with the same window share the searches.
+
+    ``now`` is the time recorded as this run's digest time (taken before searching).
+    """
     by_start: dict[datetime, list[str]] = defaultdict(list)
     for recipient, start in window_starts(alert, store, first_since).items():
         by_start[start].append(recipient)
     digests: dict[str, Digest] = {}
     for start, recipients in by_start.items():
-        for digest in _window_digests(client, alert, store, start, recipients):
+        group = _window_digests(client, alert, store, start, recipients)
+        if any(d.more for d in group):
+            recent = _recent_ids(client, alert, max(start, now - OVERLAP))
+            for digest in group:
+                if digest.more:
+                    shown = set(digest.article_ids)
+                    digest.counted_ids = [i for i in recent if i not in shown]
+        for digest in group:
             digests[digest.recipient] = digest
     return [digests[r] for r in alert.recipients]
 
@@ -144,6 +157,16 @@ def _window_digests(client: Elasticsearch, alert: Alert, store: StateStore, star
         more = max(0, total - already - shown_count)
         digests.append(Digest(alert, recipient, start, shown, more))
     return digests
+
+
+def _recent_ids(client: Elasticsearch, alert: Alert, start: datetime,
+                limit: int = 10_000) -> list[str]:
+    """Ids of the alert's matches indexed after ``start`` (the next run's overlap)."""
+    query = build_body(alert_request(alert, start))["query"]
+    resp = client.search(index=ALIAS, query=query, size=limit, source=False,
+                         track_total_hits=False, ignore_unavailable=True,
+                         allow_no_indices=True)
+    return [h["_id"] for h in resp["hits"]["hits"]]
 
 
 def count_already_sent(client: Elasticsearch, alert: Alert, start: datetime,

@@ -156,7 +156,7 @@ def run_digests(
         fatal: str | None = None
         try:
             for alert in alert_list:
-                for digest in build_digests(client, alert, store, first_since):
+                for digest in build_digests(client, alert, store, first_since, now):
                     result, fatal = _deliver(digest, settings, topics, sender, store, now, fatal)
                     summary.results.append(result)
         finally:
@@ -193,7 +193,7 @@ def _deliver(digest: Digest, settings: Settings, topics: dict,
         log.warning("digest %r for %s not delivered: %s", alert.name, digest.recipient, exc)
         result.status, result.error = "failed", str(exc)
         return result, str(exc) if exc.fatal else None
-    store.record(alert.name, digest.recipient, now, digest.article_ids)
+    store.record(alert.name, digest.recipient, now, digest.article_ids, digest.counted_ids)
     result.status = "written" if isinstance(sender, Outbox) else "sent"
     result.path = path if isinstance(path, Path) else None
     return result, fatal

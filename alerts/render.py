@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -148,20 +149,31 @@ def render(digest: Digest, settings: Settings,
     return _ENV.get_template("digest.txt").render(ctx), _ENV.get_template("digest.html").render(ctx)
 
 
+def sender_address(mail_from: str) -> Address:
+    """``RAQIB_MAIL_FROM`` as one address (display name kept), never more than one header."""
+    name, addr = parseaddr(one_line(mail_from, 300))
+    try:
+        if "@" in addr:
+            return Address(display_name=name, addr_spec=addr)
+    except (ValueError, IndexError):
+        pass
+    return Address(display_name="Raqib", addr_spec="raqib@localhost")
+
+
 def build_message(digest: Digest, settings: Settings, when: datetime,
                   topics: dict[str, dict[str, str]] | None = None) -> EmailMessage:
     """The multipart/alternative e-mail (plain text first, then HTML) for one recipient."""
     text, page = render(digest, settings, topics)
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    sender = sender_address(settings.mail_from)
     msg = EmailMessage()
     msg["Subject"] = subject(digest)
-    msg["From"] = one_line(settings.mail_from, 300)
+    msg["From"] = sender
     msg["To"] = digest.recipient
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = make_msgid("raqib", domain=domain)
-    msg["Content-Language"] = digest.alert.language
+    msg["Message-ID"] = make_msgid("raqib", domain=sender.domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Raqib-Alert"] = one_line(digest.alert.name, 120)
     msg.set_content(text)
     msg.add_alternative(page, subtype="html")
+    msg["Content-Language"] = digest.alert.language  # after: content headers move into parts
     return msg

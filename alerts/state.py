@@ -1,7 +1,8 @@
 """What each recipient has already had: SQLite under ``$RAQIB_HOME/state/``.
 
 Two tables: ``digests`` (the time of the last digest per alert and recipient) and
-``sent`` (a ledger of every article delivered per alert and recipient). A delivery
+``sent`` (a ledger of every article delivered per alert and recipient, including
+those only counted in an e-mail's "N more", so they do not come back). A delivery
 is recorded in one transaction, and only after the SMTP server accepted the
 message (or the ``.eml`` file was written), so a crash or a server failure never
 marks unsent articles as sent.
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS digests (
     PRIMARY KEY (alert, recipient));
 CREATE TABLE IF NOT EXISTS sent (
     alert TEXT NOT NULL, recipient TEXT NOT NULL, article_id TEXT NOT NULL, sent_at TEXT NOT NULL,
+    shown INTEGER NOT NULL DEFAULT 1,  -- 0: only counted in the e-mail's "N more"
     PRIMARY KEY (alert, recipient, article_id));
 """
 
@@ -80,14 +82,20 @@ class StateStore:
             "ORDER BY sent_at DESC LIMIT ?", (alert, _key(recipient), limit))]
 
     def record(self, alert: str, recipient: str, digest_at: datetime,
-               article_ids: Iterable[str]) -> None:
-        """Mark a digest as delivered: its articles into the ledger, ``digest_at`` as last time."""
+               article_ids: Iterable[str], counted_ids: Iterable[str] = ()) -> None:
+        """Mark a digest as delivered: its articles into the ledger, ``digest_at`` as last time.
+
+        ``counted_ids``: articles only counted in the e-mail's "N more".
+        """
         now = datetime.now(UTC).isoformat()
         rcpt = _key(recipient)
+        shown = set(article_ids)
+        rows = [(alert, rcpt, aid, now, 1) for aid in shown]
+        rows += [(alert, rcpt, aid, now, 0) for aid in set(counted_ids) - shown]
         with self._transaction():
             self._db.executemany(
-                "INSERT OR IGNORE INTO sent (alert, recipient, article_id, sent_at) "
-                "VALUES (?, ?, ?, ?)", [(alert, rcpt, aid, now) for aid in set(article_ids)])
+                "INSERT OR IGNORE INTO sent (alert, recipient, article_id, sent_at, shown) "
+                "VALUES (?, ?, ?, ?, ?)", rows)
             self._db.execute(
                 "INSERT INTO digests (alert, recipient, last_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (alert, recipient) DO UPDATE SET last_at = excluded.last_at",
