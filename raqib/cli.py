@@ -10,6 +10,7 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -105,6 +106,27 @@ def _date_option(value: str | None, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _print_results(result: dict) -> None:
+    """A search result as a table for people, then the facets."""
+    table = Table(title=f"{result['total']} article(s)", show_lines=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("outlet")
+    table.add_column("article")
+    table.add_column("topics / places")
+    for hit in result["hits"]:
+        article = Text(hit["title"] or "", style="bold")
+        article.append("\n")
+        article.append_text(_snippet_text(hit["snippet"]))
+        article.append(f"\n{hit['url']}", style="dim")
+        tags = ", ".join(hit["topics"]) + ("\n" + ", ".join(hit["places"]) if hit["places"] else "")
+        table.add_row((hit["published_at"] or "")[:16], hit["outlet"], article, tags)
+    console.print(table)
+    for name, counts in result["facets"].items():
+        if counts:
+            console.print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()),
+                          markup=False)
+
+
 @app.command("search")
 def search_cmd(
     query: str = typer.Argument("", help='Words, "phrases", -exclusions, OR.'),
@@ -141,23 +163,71 @@ def search_cmd(
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{result['total']} article(s)", show_lines=True)
-    table.add_column("published", no_wrap=True)
-    table.add_column("outlet")
-    table.add_column("article")
-    table.add_column("topics / places")
-    for hit in result["hits"]:
-        article = Text(hit["title"] or "", style="bold")
-        article.append("\n")
-        article.append_text(_snippet_text(hit["snippet"]))
-        article.append(f"\n{hit['url']}", style="dim")
-        tags = ", ".join(hit["topics"]) + ("\n" + ", ".join(hit["places"]) if hit["places"] else "")
-        table.add_row((hit["published_at"] or "")[:16], hit["outlet"], article, tags)
-    console.print(table)
-    for name, counts in result["facets"].items():
-        if counts:
-            console.print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()),
-                          markup=False)
+    _print_results(result)
+
+
+# ---------------------------------------------------------------------- process
+def _print_process(summary) -> None:
+    totals = summary.totals()
+    console.print(
+        f"{len(summary.files)} landing file(s) processed, "
+        f"{summary.already_processed} already done: "
+        f"{totals['records']} record(s), {totals['created']} new, {totals['updated']} updated, "
+        f"{totals['failed']} rejected (dead letter), {totals['duplicates']} near-duplicate(s), "
+        f"{totals['bad_lines']} malformed line(s) skipped."
+    )
+    if summary.error:
+        err_console.print(f"[red]Stopped:[/red] {summary.error}", markup=False)
+
+
+def _process(landing: Path | None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from indexing.client import NoClusterError
+    from raqib.pipeline import process_landing
+
+    with Progress(TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(path: Path, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=path.name)
+
+        try:
+            summary = process_landing(landing_dir=landing, progress=progress)
+        except NoClusterError as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    _print_process(summary)
+    if summary.error:
+        raise typer.Exit(1)
+
+
+@app.command("process")
+def process_cmd(
+    landing: Path | None = typer.Option(None, help="Landing folder (default $RAQIB_HOME/landing)."),
+) -> None:
+    """Enrich and index every landing file not indexed yet."""
+    _process(landing)
+
+
+# ----------------------------------------------------------------------- digest
+@app.command("digest")
+def digest(
+    alerts: str | None = typer.Option(None, "--alerts", metavar="FILE",
+                                      help="Alerts file [config/alerts.yaml]."),
+    since: str = typer.Option("24h", help="Look-back of a recipient's first digest (m/h/d/w)."),
+    send: bool = typer.Option(False, "--send", help="Send by SMTP (needs RAQIB_SMTP_HOST)."),
+    outbox: str | None = typer.Option(None, "--outbox", metavar="DIR",
+                                      help="Write .eml files into DIR."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Build only; deliver, record nothing."),
+) -> None:
+    """Build and deliver the daily digests of the saved searches (alerts)."""
+    from alerts.cli import digest_command
+
+    code = digest_command(alerts, since, send, outbox, dry_run, console, err_console)
+    if code:
+        raise typer.Exit(code)
 
 
 # ------------------------------------------------------------------------ crawl
@@ -189,25 +259,6 @@ def crawl_cmd(
     console.print(f"log: {summary.log_file}", markup=False, highlight=False)
 
 
-# ----------------------------------------------------------------------- digest
-@app.command("digest")
-def digest(
-    alerts: str | None = typer.Option(None, "--alerts", metavar="FILE",
-                                      help="Alerts file [config/alerts.yaml]."),
-    since: str = typer.Option("24h", help="Look-back of a recipient's first digest (m/h/d/w)."),
-    send: bool = typer.Option(False, "--send", help="Send by SMTP (needs RAQIB_SMTP_HOST)."),
-    outbox: str | None = typer.Option(None, "--outbox", metavar="DIR",
-                                      help="Write .eml files into DIR."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Build only; deliver, record nothing."),
-) -> None:
-    """Build and deliver the daily digests of the saved searches (alerts)."""
-    from alerts.cli import digest_command
-
-    code = digest_command(alerts, since, send, outbox, dry_run, console, err_console)
-    if code:
-        raise typer.Exit(code)
-
-
 # ------------------------------------------------------------------------ serve
 @app.command("serve")
 def serve_cmd(
@@ -226,6 +277,49 @@ def serve_cmd(
                           "reaches this port can search.", markup=False, highlight=False)
     console.print(f"Raqib web: http://{host}:{port}/ ({guard})", markup=False, highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+
+
+# -------------------------------------------------------------------- run, demo
+@app.command("run")
+def run_cmd(
+    outlets: str | None = typer.Option(None, metavar="FILE",
+                                       help="Outlets YAML (default config/outlets.yaml)."),
+) -> None:
+    """Crawl, then process, once."""
+    crawl_cmd(outlets=outlets, outlet=[], landing=None)
+    _process(None)
+
+
+@app.command("demo")
+def demo_cmd() -> None:
+    """The whole pipeline on the bundled replay site, then where to look."""
+    from crawlers.display import summary_table
+    from indexing.node import NodeError
+    from raqib.demo import DEMO_QUERY, run_demo
+
+    settings = load_settings()
+    try:
+        result = run_demo(settings, log=lambda msg: console.print(msg, markup=False))
+    except NodeError as exc:
+        if exc.log_tail:
+            err_console.print(exc.log_tail, markup=False, highlight=False)
+        err_console.print(f"[red]Elasticsearch did not start:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(summary_table(result.crawl))
+    _print_process(result.process)
+    console.print(f"\nSample search: raqib search {DEMO_QUERY}")
+    _print_results(result.search)
+    files = [r.path for r in result.digest.results if r.path]
+    console.print(f"\nDigests written to {settings.outbox_dir} ({len(files)} new e-mail(s)):",
+                  markup=False)
+    for path in files:
+        console.print(f"  {path}", markup=False)
+    console.print(
+        "\nWhere to look next:\n"
+        f"  Elasticsearch   {result.es_url}   (raqib es status / raqib es down)\n"
+        "  search          raqib search 'التحالف الدولي' --topic coalition --json\n"
+        "  web page        raqib serve  → http://127.0.0.1:8000\n"
+        f"  landing archive {settings.landing_dir}", markup=False)
 
 
 def main() -> None:

@@ -1,0 +1,88 @@
+"""`raqib process`: landing files → enrichment → index, each file once, retried whole on failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+from typer.testing import CliRunner
+
+from indexing.search import SearchRequest, search
+from raqib.cli import app
+from raqib.pipeline import process_landing
+from raqib.settings import load_settings
+from tests.conftest import make_record
+
+runner = CliRunner()
+
+
+def _write(path: Path, lines: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((x if isinstance(x, str) else json.dumps(x, ensure_ascii=False))
+                            + "\n" for x in lines), encoding="utf-8")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_index) -> Path:
+    monkeypatch.setenv("RAQIB_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_process_indexes_each_landing_file_once(home: Path, sample_record: dict,
+                                                es_client: Elasticsearch):
+    other = make_record("https://www.aljazeera.net/news/2015/5/21/1", "قصف على الرقة",
+                        "شنت طائرات التحالف الدولي غارات على مواقع تنظيم داعش في الرقة.",
+                        outlet="aljazeera", outlet_name="الجزيرة")
+    _write(home / "landing" / "2015-05-21" / "elnashra-run1.jsonl", [sample_record])
+    _write(home / "landing" / "2015-05-21" / "aljazeera-run1.jsonl",
+           [other, "{not json", ["not", "an", "object"]])
+
+    result = runner.invoke(app, ["process"])
+    assert result.exit_code == 0, result.output
+    assert "2 landing file(s) processed" in result.output
+    assert "2 new" in result.output and "2 malformed line(s) skipped" in result.output
+
+    found = search(es_client, SearchRequest(text="داعش"))
+    assert {h["id"] for h in found["hits"]} == {sample_record["id"], other["id"]}
+    sample_hit = next(h for h in found["hits"] if h["id"] == sample_record["id"])
+    assert {"coalition", "isis", "partition"} <= set(sample_hit["topics"])
+    assert {"palmyra", "ramadi", "mosul"} <= set(sample_hit["places"])
+
+    again = runner.invoke(app, ["process"])
+    assert again.exit_code == 0
+    assert "0 landing file(s) processed, 2 already done" in again.output
+    assert es_client.count(index="raqib-articles")["count"] == 2
+
+
+def test_a_file_that_failed_is_retried_whole(home: Path, es_client: Elasticsearch,
+                                             unused_port: int):
+    bodies = ["معارك عنيفة في دير الزور بين الجيش السوري ومسلحي داعش قرب المطار العسكري.",
+              "وصل وفد أممي إلى بغداد لبحث ملف النازحين من محافظة الأنبار مع الحكومة العراقية.",
+              "عقدت لجنة الموازنة في البرلمان اللبناني جلسة لمناقشة رواتب القطاع العام."]
+    records = [make_record(f"https://www.elnashra.com/news/show/{i}", f"خبر {i}", body)
+               for i, body in enumerate(bodies)]
+    _write(home / "landing" / "2015-05-22" / "elnashra-run2.jsonl", records)
+    settings = load_settings()
+
+    down = Elasticsearch(f"http://127.0.0.1:{unused_port}", request_timeout=1, max_retries=0)
+    failed = process_landing(settings, client=down)
+    assert failed.error and "unreachable" in failed.error
+    assert failed.files == []  # nothing marked done
+
+    retried = process_landing(settings)
+    assert retried.error is None
+    assert [f.created for f in retried.files] == [3]
+    assert retried.files[0].duplicates == 0  # the failed attempt left no trace in dedup
+    assert es_client.count(index="raqib-articles")["count"] == 3
+    assert process_landing(settings).files == []
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
