@@ -322,6 +322,47 @@ def demo_cmd() -> None:
         f"  landing archive {settings.landing_dir}", markup=False)
 
 
+# ----------------------------------------------------------------------- enrich
+@app.command("enrich")
+def enrich_cmd(
+    file: str | None = typer.Argument(None, metavar="FILE",
+                                      help="Article JSONL (default: stdin; '-' is stdin too)."),
+    state: str | None = typer.Option(None, "--state", metavar="DIR",
+                                     help="Keep near-duplicate state in DIR across runs."),
+) -> None:
+    """Enrich article JSONL (language, topics, places, dedup) to stdout.
+
+    Malformed lines are reported on stderr with their line number and skipped.
+    Exit codes: 0 all lines enriched, 1 input or config unreadable, 3 some lines skipped.
+    """
+    import sys
+
+    from processing.enrich import enrich_jsonl
+    from processing.places import GazetteerError
+    from processing.topics import TaxonomyError
+
+    try:
+        src = sys.stdin.buffer if file in (None, "-") else open(file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        err_console.print(f"Cannot read {file}: {exc.strerror}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        stats = enrich_jsonl(src, sys.stdout, sys.stderr, state_dir=state)
+    except (TaxonomyError, GazetteerError) as exc:
+        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except BrokenPipeError:
+        sys.stderr.close()  # downstream closed the pipe (e.g. `| head`): not an error
+        raise typer.Exit(0) from None
+    finally:
+        if src is not sys.stdin.buffer:
+            src.close()
+    print(f"enrich: {stats.written} article(s) written, {stats.skipped} malformed line(s) skipped",
+          file=sys.stderr)
+    if stats.skipped:
+        raise typer.Exit(3)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
