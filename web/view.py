@@ -19,6 +19,7 @@ MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آذا
           "حزيران/يونيو", "تموز/يوليو", "آب/أغسطس", "أيلول/سبتمبر", "تشرين الأول/أكتوبر",
           "تشرين الثاني/نوفمبر", "كانون الأول/ديسمبر")
 CHART_W, CHART_H = 600, 120
+MAX_BAR = 40  # a few buckets stay bars, not one wall
 
 Params = list[tuple[str, str]]
 
@@ -106,7 +107,7 @@ def histogram_bars(histogram: list[dict]) -> list[Bar]:
     if not histogram:
         return []
     peak = max(b["count"] for b in histogram) or 1
-    width = CHART_W / len(histogram)
+    width = min(CHART_W / len(histogram), MAX_BAR)
     bars = []
     for i, bucket in enumerate(histogram):
         height = max(2.0, (CHART_H - 4) * bucket["count"] / peak)
