@@ -29,10 +29,19 @@ class DemoResult:
     digest: object
 
 
+def _replay_site():
+    """The replay site on its usual port, so URLs (and so ids) stay the same across runs."""
+    from crawlers.replay import REPLAY_BASE, serve
+
+    try:
+        return serve(port=int(REPLAY_BASE.rsplit(":", 1)[1]))
+    except OSError:  # the port is taken: any free one (a re-run then fetches anew)
+        return serve()
+
+
 def run_demo(settings: Settings | None = None, log: Callable[[str], None] = print) -> DemoResult:
     """Run every stage once against the replay site; return their summaries."""
     from alerts.digest import run_digests
-    from crawlers.replay import serve
     from crawlers.run import crawl
     from indexing.client import cluster_url, get_client
     from indexing.node import ensure_up
@@ -46,7 +55,7 @@ def run_demo(settings: Settings | None = None, log: Callable[[str], None] = prin
         info = ensure_up(settings, log=log)
         log(f"1/5 Elasticsearch {info.version} is up at {info.url}")
 
-    with serve() as site:
+    with _replay_site() as site:
         log(f"2/5 Crawling the replay site at {site.url} …")
         crawled = crawl(outlets=site.outlets(), scrapy_settings=site.fast_settings(),
                         settings=settings)

@@ -116,8 +116,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
     Stops at the first file the cluster could not take (``summary.error`` says why;
     that file and the ones after it stay pending for the next run).
     """
-    from processing.dedup import Deduper
-    from processing.enrich import Enricher
+    from processing.enrich import enrich_records
 
     settings = settings or load_settings()
     landing_dir = Path(landing_dir or settings.landing_dir)
@@ -130,24 +129,23 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         return summary
     client = client or get_client(settings)
     dead_letter = settings.home / "dead-letter" / "index.jsonl"
-    with Deduper.open(settings.state_dir) as deduper:  # locked: one process run at a time
-        enricher = Enricher(deduper)
-        for number, path in enumerate(todo):
-            if progress:
-                progress(path, number, len(todo))
-            result = FileResult(path=str(path))
-            records = [enricher.enrich(r) for r in read_landing(path, result)]
-            result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
-            try:
-                counts = index_records(records, client, dead_letter=dead_letter)
-            except IndexingError as exc:
-                summary.error = f"{path.name}: {exc}"
-                log.error("indexing stopped at %s: %s", path, exc)
-                break
-            result.created, result.updated = counts.created, counts.updated
-            result.failed = counts.failed
-            ledger.add(_key(path, landing_dir), result)
-            summary.files.append(result)
+    for number, path in enumerate(todo):
+        if progress:
+            progress(path, number, len(todo))
+        result = FileResult(path=str(path))
+        # Dedup state persists under state_dir; re-processing a record gives the same answer.
+        records = list(enrich_records(read_landing(path, result), state_dir=settings.state_dir))
+        result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
+        try:
+            counts = index_records(records, client, dead_letter=dead_letter)
+        except IndexingError as exc:
+            summary.error = f"{path.name}: {exc}"
+            log.error("indexing stopped at %s: %s", path, exc)
+            break
+        result.created, result.updated = counts.created, counts.updated
+        result.failed = counts.failed
+        ledger.add(_key(path, landing_dir), result)
+        summary.files.append(result)
     if progress:
         progress(todo[-1], len(summary.files), len(todo))
     if summary.files:
