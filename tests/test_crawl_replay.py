@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crawlers.config import Outlet
 from crawlers.items import RECORD_FIELDS
 from crawlers.replay import ReplaySite, serve
-from crawlers.replay.site import NON_ARTICLE_PATHS
+from crawlers.replay.site import NON_ARTICLE_PATHS, SLOW_PAGE, SLOW_SECTION
 from crawlers.report import ERROR_REASONS
 from crawlers.run import CrawlSummary, crawl
 from raqib.cli import app
@@ -204,3 +205,24 @@ def test_cli_crawl_prints_summary_and_exits_zero(
     files = list(landing.rglob("manbar-*.jsonl"))
     assert len(files) == 1 and len(files[0].read_text(encoding="utf-8").splitlines()) == 7
     assert (tmp_path / "home" / "state" / "crawl" / "seen.sqlite3").exists()
+
+
+def test_timeouts_are_retried_then_skipped(replay: ReplaySite, tmp_path: Path) -> None:
+    slow = Outlet(
+        name="slow",
+        display_name="بطيء",
+        domains=["127.0.0.1"],
+        sections=[replay.url + SLOW_SECTION],
+        article_url_pattern=r"/slow/news/\d+",
+        timezone="Asia/Beirut",
+    )
+    before = replay.hits.get(SLOW_PAGE, 0)
+    summary = crawl(
+        outlets=[slow],
+        settings=load_settings({"RAQIB_HOME": str(tmp_path)}),
+        scrapy_settings={**replay.fast_settings(), "DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 1},
+        timeout=60,
+    )
+    assert summary.outlets["slow"].skipped_urls == {"timeout": [replay.url + SLOW_PAGE]}
+    assert summary.outlets["slow"].errors == 1
+    assert replay.hits[SLOW_PAGE] - before == 2  # first try + one retry

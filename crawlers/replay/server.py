@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -65,6 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
         return response
 
     def _send(self, response: Response, head: bool) -> None:
+        if response.delay:
+            time.sleep(response.delay)
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)

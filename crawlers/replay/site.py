@@ -8,6 +8,7 @@ canonical tags, feeds and sitemaps). Paths:
   non-article links), ``/sada/feed-broken.xml`` (HTML where a feed should be).
 * ``/manbar/…`` old table layout in windows-1256, date only in visible text,
   ``/manbar/sitemap.xml`` (index) → ``/manbar/sitemap-news.xml``, ``/manbar/index.php?cat=iraq``.
+* ``/slow/`` a listing whose only article answers after ``SLOW_SECONDS`` (timeouts).
 * ``/gen/…``  ``generated`` synthetic articles and ``/gen/sitemap.xml`` (benchmarks).
 """
 
@@ -56,6 +57,7 @@ NON_ARTICLE_PATHS = (
     "/manbar/archive.php",
 )
 HUGE_SIZE = 10 * 1024 * 1024
+SLOW_SECTION, SLOW_PAGE, SLOW_SECONDS = "/slow/", "/slow/news/1", 3.0
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     content_length: int | None = None  # announce more than we send (truncation)
     stream: Callable[[], Any] | None = None  # yields chunks (huge page)
+    delay: float = 0.0  # seconds before answering (timeouts)
 
 
 def _env() -> Environment:
@@ -315,6 +318,13 @@ class Site:
             f'<h1>خبر بلا تاريخ واضح</h1><span class="date">منذ قليل</span>{body}',
         )
         r["/sada/news/9011"] = self.routes["/sada/news/102"]
+        # a page slower than any sane DOWNLOAD_TIMEOUT, on its own listing (not in sada's)
+        r[SLOW_SECTION] = self._html(
+            "sada_section.html", title="بطيء", links=[{"href": SLOW_PAGE, "text": "بطيء"}]
+        )
+        r[SLOW_PAGE] = Response(
+            headers=utf8, body=self.routes["/sada/news/103"].body, delay=SLOW_SECONDS
+        )
 
     # ----------------------------------------------------------- generated (bench)
     @cached_property
