@@ -7,7 +7,10 @@ Also home of the helpers the other ``test_web_*`` modules share: the fixture art
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -251,3 +254,57 @@ def test_token_never_reaches_the_logs(locked_server):
     assert any("token=[redacted]" in line for line in access)
     joined = "\n".join(collect.lines)
     assert TOKEN not in joined and "t0ken-for-tests" not in joined
+
+
+def test_unreachable_cluster_answers_503_not_500():
+    from elasticsearch import Elasticsearch
+
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    client = Elasticsearch(f"http://127.0.0.1:{dead.getsockname()[1]}", max_retries=0)
+    try:
+        with LiveServer(create_app(load_settings({}), client=client)) as server:
+            api = httpx.get(f"{server.url}/api/search", params={"q": "داعش"})
+            assert api.status_code == 503 and "cannot be reached" in api.json()["detail"]
+            assert httpx.get(f"{server.url}/api/articles/x").status_code == 503
+            page = httpx.get(f"{server.url}/", params={"q": "داعش"})
+            assert page.status_code == 503 and "البحث غير متاح" in page.text
+            assert httpx.get(f"{server.url}/healthz").json()["elasticsearch"] == "unreachable"
+    finally:
+        client.close()
+        dead.close()
+
+
+def test_raqib_serve_command(es_url, tmp_path):
+    """``raqib serve --port P`` as a person runs it: token required, token not printed."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    env = {**os.environ, "RAQIB_ES_URL": es_url, "RAQIB_WEB_TOKEN": TOKEN,
+           "RAQIB_HOME": str(tmp_path)}
+    out = tmp_path / "serve.log"
+    with out.open("wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "raqib.cli", "serve", "--port", str(port)],
+                                env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
+            assert httpx.get(f"{url}/").status_code == 401
+            assert httpx.get(f"{url}/", params={"token": TOKEN}).status_code == 303
+            resp = httpx.get(f"{url}/api/topics", headers={"Authorization": f"Bearer {TOKEN}"})
+            assert resp.status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    printed = out.read_text()
+    assert f"http://127.0.0.1:{port}/" in printed and "RAQIB_WEB_TOKEN required" in printed
+    assert "token=[redacted]" in printed and TOKEN not in printed
