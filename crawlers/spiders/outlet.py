@@ -78,8 +78,10 @@ class OutletSpider(Spider):
     name = "outlet"
 
     def __init__(self, outlet: Outlet | dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        outlet = outlet if isinstance(outlet, Outlet) else Outlet.model_validate(outlet)
+        kwargs.setdefault("name", f"outlet:{outlet.name}")  # tells crawlers apart in the log
         super().__init__(*args, **kwargs)
-        self.outlet = outlet if isinstance(outlet, Outlet) else Outlet.model_validate(outlet)
+        self.outlet = outlet
         self.allowed_domains = list(self.outlet.domains)
         self._pattern = self.outlet.url_regex
         self._links = LinkExtractor(unique=True)  # domains and pattern: see wanted()
