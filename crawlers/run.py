@@ -134,6 +134,9 @@ def crawl(
     if outlets is None:
         outlets = load_outlets(outlets_file, list(outlet_names) if outlet_names else None)
     elif outlet_names:
+        unknown = set(outlet_names) - {o.name for o in outlets}
+        if unknown:
+            raise OutletsConfigError(f"unknown outlet(s): {', '.join(sorted(unknown))}")
         outlets = [o for o in outlets if o.name in set(outlet_names)]
     run_id = new_run_id()
     log_dir = settings.home / "logs"
