@@ -120,7 +120,7 @@ _NO_DERIVE = frozenset("رياض قطر حلب".split())
 # Three-letter stems that may carry a bare ب ك ل و (لحزب, بدعم, بغارات): stems this short
 # are otherwise kept whole, because most four-letter words starting with those letters are
 # not clitic + stem (كتاب, بلد, لدي).
-_KNOWN_STEMS = _PROTECTED | frozenset("حزب جيش دعم حرب قصف غار نفط ارض".split())
+_KNOWN_STEMS = _PROTECTED | frozenset("حزب جيش دعم حرب قصف غار نفط ارض جبه".split())
 _ALIASES = {
     "اميرك": "امريك",
     "اميركا": "امريك",

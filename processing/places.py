@@ -194,14 +194,14 @@ class PlaceTagger:
         first, last = hit.first, hit.last
         if first - 1 in cue_ends or last + 1 in cue_starts:
             return True
-        if not shared:
-            return False
         raw = normalize_token(doc.raw(first))
         stem = doc.tokens[first]
-        if _LOCATIVE_RE.match(raw) and not stem.startswith("ب"):
-            return True  # بتدمر: "in Palmyra"
         if raw.startswith("و") and not stem.startswith("و") and first - 1 in ends:
             return True  # "الرمادي في العراق وتدمر"
+        if not shared:
+            return False
+        if _LOCATIVE_RE.match(raw) and not stem.startswith("ب"):
+            return True  # بتدمر: "in Palmyra"
         nxt = last + 1
         return nxt < len(doc.tokens) and doc.tokens[nxt] == "في" and nxt + 1 in starts
 

@@ -1,0 +1,96 @@
+"""Place tagging: gazetteer, ambiguous names, validation."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from processing.places import (
+    DEFAULT_PATH,
+    GazetteerError,
+    load_gazetteer,
+    parse_gazetteer,
+    slugify,
+    tag_places,
+)
+
+SAMPLE_PLACES = {"palmyra", "ramadi", "kobani", "mosul", "deir-ez-zor", "anbar", "homs"}
+
+
+def ids(text: str) -> list[str]:
+    return [p["id"] for p in tag_places(text)]
+
+
+def test_sample_article_places(sample_text: str) -> None:
+    places = {p["id"]: p for p in tag_places(sample_text)}
+    assert set(places) >= SAMPLE_PLACES
+    palmyra = places["palmyra"]
+    assert palmyra == {"id": "palmyra", "name_ar": "تدمر", "name_en": "Palmyra",
+                       "country": "SY", "lat": pytest.approx(34.56, abs=0.05),
+                       "lon": pytest.approx(38.27, abs=0.05)}
+    assert places["kobani"]["name_en"] == "Kobani"  # the text says عين عرب / كوباني
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "الحرب تدمر الاقتصاد",
+        "قد تدمر العاصفة المحاصيل",
+        "قال المدرب إن الإصابات تدمر خطط الفريق",
+        "الجفاف يدمر المحاصيل والحرائق تدمر الغابات",
+        "أسلحة حديثة",
+        "نشرت الفرقة صور الحفل",
+        "أشاد الحكم بالروح الرياضية",
+        "نشرت صحيفة واشنطن بوست تحقيقاً",
+    ],
+)
+def test_common_words_are_not_places(text: str) -> None:
+    assert ids(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "سيطر التنظيم على مدينة تدمر",
+        "وصلت القوات إلى تدمر",
+        "آثار تدمر الأثرية",
+        "اشتباكات عنيفة بتدمر",
+        "سقط الرمادي في العراق وتدمر في سوريا",
+        "بالنسبة إلى تدمر، تشير المصادر",
+    ],
+)
+def test_palmyra_in_context(text: str) -> None:
+    assert "palmyra" in ids(text)
+
+
+def test_variants_clitics_and_order() -> None:
+    assert ids("من عين العرب إلى كوباني ثم Kobane") == ["kobani"]
+    assert ids("وصل من بغداد إلى الموصل ثم للرمادي") == ["baghdad", "mosul", "ramadi"]
+    assert ids("Deir ez-Zor and Raqqa") == ["deir-ez-zor", "raqqa"]
+
+
+def test_ids_are_slugs_of_english_names() -> None:
+    gazetteer = load_gazetteer()
+    for place in gazetteer.places:
+        assert place.id == slugify(place.name_en)
+    assert slugify("Deir ez-Zor") == "deir-ez-zor"
+    assert {"palmyra", "kobani", "ramadi", "mosul", "raqqa", "deir-ez-zor", "anbar", "homs",
+            "baghdad", "damascus"} <= {p.id for p in gazetteer.places}
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda d: d["places"][0].update(id="Palmyra"), "place 'Palmyra': id"),
+        (lambda d: d["places"][0].update(id="tadmur"), "place 'tadmur': .*slug of name_en"),
+        (lambda d: d["places"][1].update(lat=95), "place 'kobani': lat"),
+        (lambda d: d["places"][2].update(country="Syria"), "place 'raqqa': country"),
+        (lambda d: d["places"].append(dict(d["places"][0])), "place 'palmyra': duplicate"),
+        (lambda d: d["places"][3]["variants"].append("،"), "place 'deir-ez-zor': '،' is empty"),
+    ],
+)
+def test_broken_gazetteer_names_the_place(break_it, message: str) -> None:
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    break_it(data)
+    with pytest.raises(GazetteerError, match=message):
+        parse_gazetteer(data)
