@@ -31,8 +31,6 @@ from web.security import SecurityHeaders, TokenAuth, redact_access_log
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
-SINCE_OPTIONS = [("", "كل الأوقات"), ("24h", "آخر 24 ساعة"), ("7d", "آخر 7 أيام"),
-                 ("30d", "آخر 30 يوماً"), ("365d", "آخر سنة")]
 
 
 class Unavailable(RuntimeError):
@@ -142,17 +140,26 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
         return JSONResponse(article)
 
     @app.get("/api/topics")
-    def api_topics() -> dict:
-        """The taxonomy: ``{"topics": [{id, label_ar, label_en}]}``."""
-        return {"topics": load_topics()}
+    def api_topics() -> JSONResponse:
+        """The taxonomy: ``{"topics": [{id, label_ar, label_en, description}]}``."""
+        try:
+            return JSONResponse({"topics": load_topics()})
+        except (OSError, ValueError) as exc:  # TaxonomyError is a ValueError
+            log.error("taxonomy unreadable: %s", exc)
+            return JSONResponse({"detail": f"the taxonomy cannot be read: {exc}"},
+                                status_code=500)
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
         """The analysts' search page (server-rendered, no JavaScript)."""
         params = [(k, v) for k, v in request.query_params.multi_items()
                   if v.strip() and k != "token"]
-        context: dict = {"form": _form_values(request), "params": params, "error": None,
-                         "result": None, "since_options": SINCE_OPTIONS}
+        form = _form_values(request)
+        since_options = list(view.SINCE_OPTIONS)
+        if form["since"] not in dict(since_options):  # keep a custom period on resubmit
+            since_options.append((form["since"], form["since"]))
+        context: dict = {"form": form, "params": params, "error": None, "result": None,
+                         "since_options": since_options}
         status = 200
         try:
             req = to_request(_multi(request), default_limit=PAGE_SIZE)

@@ -18,6 +18,8 @@ FACET_TITLES = {"topics": "المواضيع", "outlets": "المصادر", "plac
 MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آذار/مارس", "نيسان/أبريل", "أيار/مايو",
           "حزيران/يونيو", "تموز/يوليو", "آب/أغسطس", "أيلول/سبتمبر", "تشرين الأول/أكتوبر",
           "تشرين الثاني/نوفمبر", "كانون الأول/ديسمبر")
+SINCE_OPTIONS = [("", "كل الأوقات"), ("24h", "آخر 24 ساعة"), ("7d", "آخر 7 أيام"),
+                 ("30d", "آخر 30 يوماً"), ("365d", "آخر سنة")]
 CHART_W, CHART_H = 600, 120
 MAX_BAR = 40  # a few buckets stay bars, not one wall
 
@@ -88,13 +90,18 @@ def chips(params: Params, labels: Labels) -> list[Chip]:
     """The active filters, each with the address of the page without it."""
     base = without(params, names=("offset",))
     kinds = {v: k for k, v in FACET_PARAMS.items()}
-    captions = {"language": "اللغة", "since": "آخر", "from": "من", "to": "إلى", "sort": "الترتيب"}
+    captions = {"language": "اللغة", "since": "منذ", "from": "من", "to": "إلى"}
+    periods = dict(SINCE_OPTIONS)
     out = []
     for pair in base:
         name, value = pair
         if name in kinds:
             label = labels.name(kinds[name], value)
-        elif name in captions and not (name == "sort" and value == "relevance"):
+        elif name == "since" and value in periods:
+            label = periods[value]
+        elif name == "sort" and value == "date":
+            label = "الأحدث أولاً"
+        elif name in captions:
             label = f"{captions[name]}: {value}"
         else:
             continue
