@@ -13,7 +13,7 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-ARTICLES = Asset("raqib://articles")
+ARTICLES = Asset(name="raqib_articles", uri="raqib://articles/")
 """Updated by the ingest DAG whenever new articles were indexed (extra: counts)."""
 
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -51,7 +51,7 @@ with create_session() as session:
     tis = [{"task_id": ti.task_id, "map_index": ti.map_index, "label": ti.rendered_map_index,
             "state": str(ti.state), "tries": ti.try_number}
            for ti in run.get_task_instances(session=session)]
-    events = [{"uri": e.asset.uri, "extra": e.extra} for e in session.scalars(
+    events = [{"name": e.asset.name, "uri": e.asset.uri, "extra": e.extra} for e in session.scalars(
         select(AssetEvent).where(AssetEvent.source_run_id == run.run_id))]
     xcoms = {x.task_id if x.map_index < 0 else f"{x.task_id}[{x.map_index}]": x.value
              for x in session.scalars(select(XComModel).where(XComModel.run_id == run.run_id,
@@ -309,7 +309,7 @@ def test_ingest_crawls_every_outlet_and_indexes(ingested: Ingest, replay, es_cli
         assert f"{outlet}: " in run.log and "page(s) fetched" in run.log
     created = run.xcoms["process"]["created"]
     assert created == len(replay.expected_articles())
-    assert run.events == [{"uri": "raqib://articles",
+    assert run.events == [{"name": "raqib_articles", "uri": "raqib://articles/",
                            "extra": {"created": created, "updated": 0}}]
     assert "skipped by reason: {" in run.log and f"indexed: {created} new" in run.log
 
