@@ -1,7 +1,8 @@
 """Exact and near-duplicate detection, and story grouping, across a stream and across runs.
 
-* ``fingerprint``: sha1 of the normalised (unstemmed) title and body — stable across
-  punctuation, diacritics, spelling variants of alef/hamza and whitespace.
+* ``fingerprint``: sha1 of the normalised, light-stemmed title + lead + body — stable
+  across punctuation, diacritics, alef/hamza/ta-marbuta spellings and whitespace (it
+  changes if the normaliser's tables change; re-processing recomputes it).
 * MinHash (datasketch, ``NUM_PERM`` permutations) over word 3-shingles of the normalised,
   light-stemmed title + lead + body, indexed in a MinHashLSH tuned for
   ``STORY_THRESHOLD``. Candidates are re-scored with the MinHash Jaccard estimate:
@@ -45,9 +46,10 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from processing.normalize import normalize, normalize_for_search
+from processing.normalize import normalize_for_search
 
-__all__ = ["DedupResult", "Deduper", "StateLock", "fingerprint", "minhash_of_tokens"]
+__all__ = ["DedupResult", "Deduper", "StateLock", "article_text", "fingerprint",
+           "minhash_of_tokens"]
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -65,10 +67,19 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
-def fingerprint(record: dict) -> str:
-    """Stable content hash of an article (title and body, normalised)."""
-    text = normalize(record.get("title") or "") + "\n" + normalize(record.get("body") or "")
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+def fingerprint(record: dict, tokens: Sequence[str] | None = None) -> str:
+    """Stable content hash: sha1 of the normalised, stemmed title + lead + body.
+
+    ``tokens``: those words if already known (``Doc.tokens``), to avoid redoing them.
+    """
+    if tokens is None:
+        tokens = normalize_for_search(article_text(record)).split()
+    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()
+
+
+def article_text(record: dict) -> str:
+    """Title, lead and body joined by blank lines: the text that is tagged and hashed."""
+    return "\n\n".join(v for v in (record.get(k) for k in ("title", "lead", "body")) if v)
 
 
 @lru_cache(maxsize=262_144)
@@ -125,15 +136,14 @@ class Deduper:
         ``tokens``: its normalised, stemmed title + lead + body tokens, if already known.
         """
         rid = str(record.get("id") or "")
-        fp = fingerprint(record)
+        if tokens is None:
+            tokens = normalize_for_search(article_text(record)).split()
+        fp = fingerprint(record, tokens)
         old = self._entries.get(rid) if rid else None
         if old is not None and old.fingerprint == fp:
             return DedupResult(fp, old.duplicate_of, old.story_id)
         if old is not None:
             self._forget(rid)
-        if tokens is None:
-            text = "\n".join(filter(None, (record.get(k) for k in ("title", "lead", "body"))))
-            tokens = normalize_for_search(text).split()
         mh = minhash_of_tokens(tokens)
         rid = rid or fp
 
@@ -154,17 +164,18 @@ class Deduper:
         else:
             story_id = old.story_id if old is not None else rid
         self._remember(rid, _Entry(fp, duplicate_of, story_id,
-                                   None if mh is None else mh.hashvalues.copy()))
+                                   None if mh is None else mh.hashvalues), mh)
         return DedupResult(fp, duplicate_of, story_id)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _remember(self, rid: str, entry: _Entry) -> None:
+    def _remember(self, rid: str, entry: _Entry, mh: MinHash | None = None) -> None:
         self._entries[rid] = entry
         self._by_fingerprint.setdefault(entry.fingerprint, rid)
         if entry.signature is not None:
-            self._lsh.insert(rid, self._minhash(entry.signature), check_duplication=False)
+            mh = mh or self._minhash(entry.signature)
+            self._lsh.insert(rid, mh, check_duplication=False)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 

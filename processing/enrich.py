@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from processing.dedup import Deduper, StateLock
+from processing.dedup import Deduper, StateLock, article_text
 from processing.language import language_of_record
 from processing.phrases import Doc
 from processing.places import PlaceTagger, default_place_tagger
@@ -25,11 +25,6 @@ from processing.topics import TopicTagger, default_tagger
 __all__ = ["EnrichStats", "Enricher", "article_text", "enrich_jsonl", "enrich_records"]
 
 TEXT_FIELDS = ("title", "lead", "body")
-
-
-def article_text(record: dict) -> str:
-    """Title, lead and body joined by blank lines: the text that is tagged."""
-    return "\n\n".join(v for v in (record.get(k) for k in TEXT_FIELDS) if v)
 
 
 class Enricher:

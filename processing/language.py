@@ -35,9 +35,10 @@ MIN_LETTERS = 20
 ARABIC_SHARE = 0.9
 UNDETERMINED = "und"
 
-_LETTER_RE = re.compile(r"[^\W\d_]")
+# Runs, not single characters: counting run lengths is several times faster.
+_LETTER_RE = re.compile(r"[^\W\d_]+")
 _ARABIC_LETTER_RE = re.compile(
-    r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]"
+    r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]+"
 )
 # Letters of Persian, Urdu, Kurdish and Pashto that Arabic text does not use.
 _NON_ARABIC_SCRIPT_RE = re.compile("[پچژگکیےۓٹڈڑںھہۀۆێڕڵڤۊۋ]")
@@ -71,10 +72,10 @@ def _langdetect(sample: str) -> LanguageResult:
 def detect_language(text: str, *, fast: bool = True) -> LanguageResult:
     """Language of ``text`` (only its first ``SAMPLE_CHARS`` characters are read)."""
     sample = text[:SAMPLE_CHARS]
-    letters = len(_LETTER_RE.findall(sample))
+    letters = sum(map(len, _LETTER_RE.findall(sample)))
     if letters < 3:  # "OK", "؟", "2015": nothing to decide on
         return LanguageResult(UNDETERMINED, 0.0)
-    arabic = len(_ARABIC_LETTER_RE.findall(sample))
+    arabic = sum(map(len, _ARABIC_LETTER_RE.findall(sample)))
     if fast and arabic >= ARABIC_SHARE * letters and not _NON_ARABIC_SCRIPT_RE.search(sample):
         result = LanguageResult("ar", round(arabic / letters, 3))
     else:

@@ -48,6 +48,8 @@ import unicodedata
 from functools import lru_cache
 
 __all__ = [
+    "MARKS",
+    "TOKEN_RE",
     "normalize",
     "normalize_for_search",
     "normalize_token",
@@ -59,8 +61,10 @@ __all__ = [
 
 # Characters that belong inside a word besides \w: Arabic combining marks (tashkeel,
 # Quranic annotation) and zero-width (non-)joiners. Tatweel (U+0640) is already \w.
-_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
-_TOKEN_RE = re.compile(rf"[\w{_MARKS}\u200c\u200d]+")
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+_MARKS = MARKS
+TOKEN_RE = re.compile(rf"[\w{_MARKS}\u200c\u200d]+")
+_TOKEN_RE = TOKEN_RE
 
 
 def _build_table() -> dict[int, str | None]:

@@ -1,25 +1,28 @@
 """One-pass phrase matching over normalised text, with spans back into the original.
 
-A :class:`Doc` is a text analysed once (tokens from :mod:`processing.normalize` with their
-character spans); topics and places both match against it. A :class:`PhraseIndex` is an
-Aho-Corasick automaton (pyahocorasick) over normalised phrases: all phrases, of all
-topics or places, are found in a single pass over the document's token stream.
-Phrases are matched on whole tokens only (keys are space-delimited).
+A :class:`Doc` is a text analysed once (tokens from :mod:`processing.normalize`); topics,
+places and dedup all use it. Character spans in the original text are computed only when
+a quote is asked for. A :class:`PhraseIndex` is an Aho-Corasick automaton (pyahocorasick)
+over normalised phrases: all phrases, of all topics or places, are found in a single pass
+over the document's token stream. Phrases match whole tokens only (keys are delimited by
+spaces in a stream of space-separated tokens).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
-from itertools import accumulate
+from functools import lru_cache
+from itertools import islice
 
 import ahocorasick
 
-from processing.normalize import normalize_for_search, tokens_with_spans
+from processing.normalize import MARKS, TOKEN_RE, normalize_for_search, search_token
 
 __all__ = ["Doc", "Hit", "PhraseIndex", "phrase_key"]
+
+Hit = tuple[Hashable, int, int]  # (payload, first token, last token)
 
 
 def phrase_key(phrase: str) -> str:
@@ -27,44 +30,77 @@ def phrase_key(phrase: str) -> str:
     return normalize_for_search(phrase)
 
 
-@dataclass
 class Doc:
-    """A text with its normalised tokens and their spans in the original text."""
+    """A text with its normalised tokens; ``quote``/``raw`` give the original words back."""
 
-    text: str
-    tokens: list[str]
-    starts: list[int]
-    ends: list[int]
-    stream: str = field(repr=False)  # " tok1 tok2 … " — what the automaton scans
-    offsets: list[int] = field(repr=False)  # position of each token in ``stream``
+    __slots__ = ("text", "raw_tokens", "tokens", "stream", "_tok2raw", "_spans", "_matches")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.raw_tokens: list[str] = TOKEN_RE.findall(text)
+        norm = list(map(search_token, self.raw_tokens))
+        self.stream = " " + " ".join(norm) + " "
+        self._spans: list[tuple[int, int]] = []  # filled on demand, from the start
+        self._matches = None
+        if "" not in norm and self.stream.count(" ") == len(norm) + 1:
+            self.tokens: list[str] = norm
+            self._tok2raw: list[int] | None = None  # token i is raw token i
+        else:  # a mark-only token vanished or NFKC expanded one into several words
+            self.tokens, self._tok2raw = [], []
+            for r, tok in enumerate(norm):
+                for part in tok.split():
+                    self.tokens.append(part)
+                    self._tok2raw.append(r)
+            self.stream = " " + " ".join(self.tokens) + " "
 
     @classmethod
     def from_text(cls, text: str) -> Doc:
-        triples = tokens_with_spans(text)
-        if triples:
-            tokens, starts, ends = (list(x) for x in zip(*triples, strict=True))
-        else:
-            tokens, starts, ends = [], [], []
-        offsets = list(accumulate((len(t) + 1 for t in tokens), initial=1))[:-1]
-        stream = " " + " ".join(tokens) + " "
-        return cls(text, tokens, starts, ends, stream, offsets)
+        return cls(text)
 
-    def quote(self, first: int, last: int) -> str:
-        """The original text of tokens ``first..last`` (inclusive)."""
-        return self.text[self.starts[first]:self.ends[last]]
+    def _raw_index(self, i: int) -> int:
+        return i if self._tok2raw is None else self._tok2raw[i]
 
     def raw(self, i: int) -> str:
         """Token ``i`` as written."""
-        return self.text[self.starts[i]:self.ends[i]]
+        return self.raw_tokens[self._raw_index(i)]
+
+    def quote(self, first: int, last: int) -> str:
+        """The original text of tokens ``first..last`` (inclusive).
+
+        One word is the raw token itself. Several words are looked up in the text as that
+        sequence of raw words with their original separators (the first place it occurs,
+        which saves locating every token); character spans are only a fallback.
+        """
+        a, b = self._raw_index(first), self._raw_index(last)
+        if a == b:
+            return self.raw_tokens[a]
+        text = self.text
+        for found in _sequence_re(tuple(self.raw_tokens[a:b + 1])).finditer(text):
+            start, end = found.span()
+            if not (start and _WORD_CHAR_RE.match(text, start - 1)
+                    or _WORD_CHAR_RE.match(text, end)):
+                return found.group()
+        return self._quote_by_spans(a, b)
+
+    def _quote_by_spans(self, start: int, end: int) -> str:
+        if end >= len(self._spans):  # locate raw tokens only as far as needed
+            if self._matches is None:
+                self._matches = TOKEN_RE.finditer(self.text)
+            self._spans += [m.span() for m in islice(self._matches, end + 1 - len(self._spans))]
+        return self.text[self._spans[start][0]:self._spans[end][1]]
+
+    def token_index(self, stream_pos: int) -> int:
+        """Index of the token that ends just before the space at ``stream_pos``."""
+        return self.stream.count(" ", 0, stream_pos) - 1
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One occurrence of a phrase: its payload and first/last token indexes."""
+_WORD_CHAR_RE = re.compile(f"[\\w{MARKS}\u200c\u200d]")
 
-    payload: Hashable
-    first: int
-    last: int
+
+@lru_cache(maxsize=8192)
+def _sequence_re(words: tuple[str, ...]) -> re.Pattern:
+    """These raw words in a row with any separators between them (literal prefix: fast)."""
+    return re.compile(f"[^\\w{MARKS}\u200c\u200d]+".join(map(re.escape, words)))
 
 
 class PhraseIndex:
@@ -80,22 +116,23 @@ class PhraseIndex:
                 payloads[key].append(payload)
         self._automaton = ahocorasick.Automaton()
         for key, items in payloads.items():
-            self._automaton.add_word(f" {key} ", (key.count(" ") + 1, tuple(items)))
+            self._automaton.add_word(f" {key} ", (key.count(" "), tuple(items)))
         self._empty = not payloads
         if not self._empty:
             self._automaton.make_automaton()
 
     def find(self, doc: Doc) -> list[Hit]:
-        """Every occurrence of every phrase in ``doc``, in text order."""
+        """``(payload, first, last)`` for every occurrence of every phrase, in text order."""
         if self._empty or not doc.tokens:
             return []
         hits: list[Hit] = []
-        offsets = doc.offsets
-        for end, (n_tokens, items) in self._automaton.iter(doc.stream):
-            # ``end`` is the trailing space of the match; find its last token.
-            last = bisect_left(offsets, end) - 1
-            first = last - n_tokens + 1
+        stream = doc.stream
+        pos, index = 0, -1  # running token count: matches come in order of their end
+        for end, (extra_tokens, items) in self._automaton.iter(stream):
+            index += stream.count(" ", pos, end)
+            pos = end
+            first = index - extra_tokens
             for payload in items:
-                hits.append(Hit(payload, first, last))
-        hits.sort(key=lambda h: (h.first, h.last))
+                hits.append((payload, first, index))
+        hits.sort(key=lambda h: (h[1], h[2]))
         return hits

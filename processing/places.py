@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from processing.normalize import normalize_token
-from processing.phrases import Doc, Hit, PhraseIndex, phrase_key
+from processing.phrases import Doc, PhraseIndex, phrase_key
 from raqib.settings import CONFIG_DIR
 
 __all__ = ["GazetteerError", "Gazetteer", "PlaceTagger", "default_place_tagger",
@@ -125,6 +125,18 @@ def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     return parse_gazetteer(data, source=str(path))
 
 
+_Cues = tuple[dict[int, frozenset[tuple[str, ...]]], dict[int, frozenset[tuple[str, ...]]]]
+
+
+def _cue_table(phrases: list[str]) -> dict[int, frozenset[tuple[str, ...]]]:
+    """Cue phrases as token tuples, grouped by length (looked up beside a name)."""
+    table: dict[int, set[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        key = tuple(phrase_key(phrase).split())
+        table.setdefault(len(key), set()).add(key)
+    return {n: frozenset(keys) for n, keys in table.items()}
+
+
 class PlaceTagger:
     """A compiled gazetteer: ``tag(doc)`` returns the places a :class:`Doc` names."""
 
@@ -133,22 +145,21 @@ class PlaceTagger:
         self._places = gazetteer.places
         self._records = [p.record() for p in self._places]
         entries: list[tuple[str, tuple]] = []
-        # Cue set 0 is the shared one; a place with its own lists gets its own set.
-        cue_sets = [(gazetteer.context.before, gazetteer.context.after)]
-        self._cue_set: list[int] = []
+        shared: _Cues = (_cue_table(gazetteer.context.before),
+                         _cue_table(gazetteer.context.after))
+        # Per place: None (unambiguous) or (cues, shared?) for names needing context.
+        self._context: list[tuple[_Cues, bool] | None] = []
         for pi, place in enumerate(self._places):
-            for text in place.names:
-                entries.append((text, ("P", pi)))
-            for text in place.exclude:
-                entries.append((text, ("X", pi)))
-            if place.context_before is not None or place.context_after is not None:
-                cue_sets.append((place.context_before or [], place.context_after or []))
-                self._cue_set.append(len(cue_sets) - 1)
+            entries += [(text, ("P", pi)) for text in place.names]
+            entries += [(text, ("X", pi)) for text in place.exclude]
+            if not place.needs_context:
+                self._context.append(None)
+            elif place.context_before is None and place.context_after is None:
+                self._context.append((shared, True))
             else:
-                self._cue_set.append(0)
-        for ci, (before, after) in enumerate(cue_sets):
-            entries += [(text, ("B", ci)) for text in before]
-            entries += [(text, ("A", ci)) for text in after]
+                own = (_cue_table(place.context_before or []),
+                       _cue_table(place.context_after or []))
+                self._context.append((own, False))
         self._index = PhraseIndex(entries)
 
     def tag(self, doc: Doc) -> list[dict]:
@@ -156,54 +167,52 @@ class PlaceTagger:
         hits = self._index.find(doc)
         if not hits:
             return []
-        names: list[Hit] = []
+        names: list[tuple[int, int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        cue_ends: dict[int, set[int]] = defaultdict(set)  # cue set → last token of "before" cues
-        cue_starts: dict[int, set[int]] = defaultdict(set)  # cue set → first token of "after" cues
-        for hit in hits:
-            kind, ref = hit.payload
+        for (kind, pi), first, last in hits:
             if kind == "P":
-                names.append(hit)
-            elif kind == "X":
-                excluded[ref].append((hit.first, hit.last))
-            elif kind == "B":
-                cue_ends[ref].add(hit.last)
+                names.append((pi, first, last))
             else:
-                cue_starts[ref].add(hit.first)
-        names = [h for h in names if not any(a <= h.last and h.first <= b
-                                             for a, b in excluded.get(h.payload[1], ()))]
-        plain = [h for h in names if not self._places[h.payload[1]].needs_context]
-        starts = {h.first for h in plain}
-        ends = {h.last for h in plain}
+                excluded[pi].append((first, last))
+        if excluded:
+            names = [(pi, f, la) for pi, f, la in names
+                     if not any(a <= la and f <= b for a, b in excluded.get(pi, ()))]
+        plain = [(f, la) for pi, f, la in names if self._context[pi] is None]
+        starts = {f for f, _ in plain}
+        ends = {la for _, la in plain}
         found: list[int] = []
-        for hit in names:
-            pi = hit.payload[1]
+        for pi, first, last in names:
             if pi in found:
                 continue
-            if self._places[pi].needs_context and not self._has_context(
-                hit, doc, cue_ends[self._cue_set[pi]], cue_starts[self._cue_set[pi]],
-                starts, ends, shared=self._cue_set[pi] == 0,
-            ):
+            context = self._context[pi]
+            if context is not None and not _has_context(doc, first, last, *context,
+                                                        starts, ends):
                 continue
             found.append(pi)
         return [self._records[pi] for pi in found]
 
-    @staticmethod
-    def _has_context(hit: Hit, doc: Doc, cue_ends: set[int], cue_starts: set[int],
-                     starts: set[int], ends: set[int], shared: bool) -> bool:
-        first, last = hit.first, hit.last
-        if first - 1 in cue_ends or last + 1 in cue_starts:
+
+def _has_context(doc: Doc, first: int, last: int, cues: _Cues, shared: bool,
+                 starts: set[int], ends: set[int]) -> bool:
+    """Is the ambiguous name at tokens ``first..last`` used as a place here?"""
+    tokens = doc.tokens
+    before, after = cues
+    for n, keys in before.items():
+        if first >= n and tuple(tokens[first - n:first]) in keys:
             return True
-        raw = normalize_token(doc.raw(first))
-        stem = doc.tokens[first]
-        if raw.startswith("و") and not stem.startswith("و") and first - 1 in ends:
-            return True  # "الرمادي في العراق وتدمر"
-        if not shared:
-            return False
-        if _LOCATIVE_RE.match(raw) and not stem.startswith("ب"):
-            return True  # بتدمر: "in Palmyra"
-        nxt = last + 1
-        return nxt < len(doc.tokens) and doc.tokens[nxt] == "في" and nxt + 1 in starts
+    for n, keys in after.items():
+        if tuple(tokens[last + 1:last + 1 + n]) in keys:
+            return True
+    raw = normalize_token(doc.raw(first))
+    stem = tokens[first]
+    if raw.startswith("و") and not stem.startswith("و") and first - 1 in ends:
+        return True  # "الرمادي في العراق وتدمر"
+    if not shared:
+        return False
+    if _LOCATIVE_RE.match(raw) and not stem.startswith("ب"):
+        return True  # بتدمر: "in Palmyra"
+    nxt = last + 1
+    return nxt < len(tokens) and tokens[nxt] == "في" and nxt + 1 in starts
 
 
 @lru_cache(maxsize=8)

@@ -232,9 +232,8 @@ class TopicTagger:
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
         context: dict[int, list[tuple[int, int]]] = defaultdict(list)
         strong: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for hit in hits:
-            kind, ref = hit.payload
-            span = (hit.first, hit.last)
+        for (kind, ref), first, last in hits:
+            span = (first, last)
             if kind == "T":
                 rule = self._rules[ref]
                 triggers.append((rule, *span))
@@ -247,15 +246,20 @@ class TopicTagger:
 
         fired: dict[int, dict[int, float]] = defaultdict(dict)
         evidence: dict[int, list[str]] = defaultdict(list)
+        quoted: set[tuple] = set()
         for rule, first, last in triggers:
             if any(a <= last and first <= b for a, b in excluded.get(rule.topic, ())):
                 continue
             if rule.conditional and not self._context_ok(rule, first, last, doc, context, strong):
                 continue
             fired[rule.topic][rule.phrase] = rule.weight
-            quote = doc.quote(first, last)
-            if quote not in evidence[rule.topic] and len(evidence[rule.topic]) < MAX_EVIDENCE:
-                evidence[rule.topic].append(quote)
+            quotes = evidence[rule.topic]
+            key = (rule.topic, doc.raw(first), doc.raw(last), last - first)
+            if key not in quoted and len(quotes) < MAX_EVIDENCE:
+                quoted.add(key)  # the same words as written: quote once
+                quote = doc.quote(first, last)
+                if quote not in quotes:
+                    quotes.append(quote)
 
         out = []
         for ti, phrases in fired.items():

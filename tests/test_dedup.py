@@ -1,0 +1,114 @@
+"""Near-duplicates and stories: in a stream, across runs, idempotent on re-processing."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from processing.dedup import DUPLICATE_THRESHOLD, STATE_FILE, Deduper, StateLock, fingerprint
+from processing.evaluation import load_items
+from tests.conftest import REPO_ROOT
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+@pytest.fixture(scope="module")
+def other_texts() -> list[str]:
+    """Different articles on the same topics: our evaluation snippets, four at a time."""
+    snippets = [i["text"] for i in load_items(REPO_ROOT / "tests/data/topics_eval.yaml")]
+    return [" ".join(snippets[i:i + 4]) for i in range(0, 60, 4)]
+
+
+def rec(rid: str, body: str, title: str = "عنوان") -> dict:
+    return {"id": rid, "title": title, "body": body}
+
+
+def test_fingerprint_ignores_presentation_only(sample_text: str) -> None:
+    a = rec("a", sample_text)
+    b = rec("b", sample_text.replace("،", " ، ").replace("الإ", "الا").replace("\n\n", "\n"))
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(rec("c", sample_text + " جملة إضافية"))
+
+
+def test_republication_rewrite_and_unrelated(sample_text: str, other_texts: list[str]) -> None:
+    paras = paragraphs(sample_text)
+    dd = Deduper()
+    original = dd.check(rec("orig", sample_text))
+    assert original.duplicate_of is None and original.story_id == "orig"
+
+    exact = dd.check(rec("copy", sample_text, title="عنوان آخر تماماً"))
+    trimmed = dd.check(rec("trim", "\n\n".join(paras[:-1]) + "\n\nالمصدر: وكالات"))
+    assert exact.duplicate_of == "orig" and exact.story_id == "orig"
+    assert trimmed.duplicate_of == "orig" and trimmed.story_id == "orig"
+
+    rewrite = dd.check(rec("rewrite", "\n\n".join(reversed(paras[::2]))))
+    assert rewrite.duplicate_of is None  # half of it, reordered: same story, not a copy
+    assert rewrite.story_id == "orig"
+
+    for n, text in enumerate(other_texts):
+        other = dd.check(rec(f"other{n}", text))
+        assert other.duplicate_of is None and other.story_id == f"other{n}", n
+
+
+def test_same_story_chain_keeps_the_first_story(sample_text: str) -> None:
+    paras = paragraphs(sample_text)
+    dd = Deduper()
+    dd.check(rec("a", "\n\n".join(paras[:6])))
+    b = dd.check(rec("b", "\n\n".join(paras[3:9])))
+    c = dd.check(rec("c", "\n\n".join(paras[6:])))
+    assert b.story_id == "a" and c.story_id == "a"
+
+
+def test_reprocessing_is_idempotent(sample_text: str) -> None:
+    dd = Deduper()
+    first = dd.check(rec("a", sample_text))
+    copy = dd.check(rec("b", sample_text))
+    assert dd.check(rec("a", sample_text)) == first  # not a duplicate of itself
+    assert dd.check(rec("b", sample_text)) == copy
+    assert len(dd) == 2
+
+
+def test_state_persists_across_runs(tmp_path, sample_text: str) -> None:
+    dd = Deduper()
+    dd.check(rec("yesterday", sample_text))
+    dd.save(tmp_path)
+    today = Deduper.load(tmp_path)
+    result = today.check(rec("today", sample_text + "\n\nتحديث: أضيفت تفاصيل."))
+    assert result.duplicate_of == "yesterday" and result.story_id == "yesterday"
+    assert Deduper.load(tmp_path / "empty").check(rec("x", sample_text)).duplicate_of is None
+
+
+def test_state_with_other_parameters_is_ignored(tmp_path, sample_text: str) -> None:
+    dd = Deduper()
+    dd.check(rec("a", sample_text))
+    dd.save(tmp_path)
+    state = pickle.loads((tmp_path / STATE_FILE).read_bytes())
+    state["num_perm"] = 7
+    (tmp_path / STATE_FILE).write_bytes(pickle.dumps(state))
+    assert len(Deduper.load(tmp_path)) == 0
+
+
+def test_oldest_entries_are_forgotten(sample_text: str, other_texts: list[str]) -> None:
+    dd = Deduper(max_entries=3)
+    dd.check(rec("old", sample_text))
+    for n, text in enumerate(other_texts[:3]):
+        dd.check(rec(f"o{n}", text))
+    assert len(dd) == 3
+    assert dd.check(rec("new", sample_text)).duplicate_of is None
+
+
+def test_thresholds_are_ordered() -> None:
+    from processing.dedup import STORY_THRESHOLD
+
+    assert 0 < STORY_THRESHOLD < DUPLICATE_THRESHOLD < 1
+
+
+def test_state_lock_is_reentrant_in_one_process(tmp_path) -> None:
+    first = StateLock(tmp_path)
+    second = StateLock(tmp_path)  # would deadlock if not shared
+    second.release()
+    first.release()
+    StateLock(tmp_path).release()

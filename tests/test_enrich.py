@@ -1,0 +1,102 @@
+"""The enrichment entry point and `raqib enrich` on files and pipes with bad lines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from processing.enrich import Enricher, enrich_records
+from processing.evaluation import CORE_TOPICS
+
+RAQIB = shutil.which("raqib") or "raqib"
+
+
+def article(rid: str, body: str, title: str = "تدمر") -> dict:
+    return {"id": rid, "url": f"https://example.org/{rid}", "outlet": "elnashra",
+            "title": title, "lead": None, "body": body, "keywords": []}
+
+
+def test_records_get_every_processing_field(sample_text: str) -> None:
+    source = article("a", sample_text)
+    [out] = list(enrich_records([source]))
+    assert "language" not in source  # input untouched
+    assert out["body"] == sample_text and out["title"] == "تدمر"  # displayed text unchanged
+    assert out["language"] == "ar" and out["language_confidence"] > 0.9
+    assert set(CORE_TOPICS) <= {t["id"] for t in out["topics"]}
+    for topic in out["topics"]:
+        assert set(topic) == {"id", "label_ar", "label_en", "score", "evidence"}
+    assert {"palmyra", "ramadi", "kobani", "mosul", "deir-ez-zor", "anbar", "homs"} <= {
+        p["id"] for p in out["places"]}
+    for place in out["places"]:
+        assert set(place) == {"id", "name_ar", "name_en", "country", "lat", "lon"}
+    assert len(out["fingerprint"]) == 40
+    assert out["duplicate_of"] is None and out["story_id"] == "a"
+    json.dumps(out, ensure_ascii=False)  # JSON-serialisable
+
+
+def test_stream_dedup_and_commit_semantics(tmp_path, sample_text: str) -> None:
+    with Enricher(tmp_path) as enricher:
+        list(enricher.enrich([article("a", sample_text)]))
+        # not committed: a failed batch is not remembered
+    with Enricher(tmp_path) as enricher:
+        [b] = enricher.enrich([article("b", sample_text)])
+        assert b["duplicate_of"] is None
+        enricher.commit()
+    [c] = enrich_records([article("c", sample_text, title="نشر ثان")], state_dir=tmp_path)
+    assert c["duplicate_of"] == "b" and c["story_id"] == "b"
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([RAQIB, "enrich", *args], input=stdin, capture_output=True,
+                          timeout=120, check=False)
+
+
+@pytest.fixture()
+def jsonl_with_bad_lines(sample_text: str) -> bytes:
+    lines = [
+        json.dumps(article("a1", sample_text), ensure_ascii=False).encode(),
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        json.dumps({"id": "x", "title": "t", "body": 5}).encode(),
+        b"\xff\xfe broken utf-8",
+        json.dumps(article("a2", "قصفت طائرات التحالف الدولي مواقع لداعش في الرقة."),
+                   ensure_ascii=False).encode(),
+    ]
+    return b"\n".join(lines) + b"\n"
+
+
+def check_output(proc: subprocess.CompletedProcess) -> None:
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [r["id"] for r in out] == ["a1", "a2"]
+    assert {"coalition", "isis"} <= {t["id"] for t in out[1]["topics"]}
+    err = proc.stderr.decode()
+    for number in (2, 4, 5, 6):
+        assert f"line {number}: skipped" in err
+    assert "line 3" not in err  # blank lines are not errors
+    assert proc.returncode == 3
+
+
+def test_cli_reads_a_file(tmp_path, jsonl_with_bad_lines: bytes) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl_with_bad_lines)
+    check_output(run_cli(str(path)))
+
+
+def test_cli_reads_a_pipe(jsonl_with_bad_lines: bytes) -> None:
+    check_output(run_cli(stdin=jsonl_with_bad_lines))
+    check_output(run_cli("-", stdin=jsonl_with_bad_lines))
+
+
+def test_cli_clean_input_missing_file_and_state(tmp_path, sample_text: str) -> None:
+    line = json.dumps(article("a", sample_text), ensure_ascii=False).encode() + b"\n"
+    ok = run_cli("--state", str(tmp_path / "state"), stdin=line)
+    assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 1
+    again = run_cli("--state", str(tmp_path / "state"),
+                    stdin=line.replace(b'"id": "a"', b'"id": "b"'))
+    assert json.loads(again.stdout)["duplicate_of"] == "a"  # remembered from the last run
+    missing = run_cli(str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 1 and b"nope.jsonl" in missing.stderr
