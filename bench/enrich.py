@@ -1,6 +1,7 @@
 """Throughput of the enrichment chain, whole and per stage, on one core.
 
-    taskset -c 0 python bench/enrich.py [--articles 20000] [--profile] [--calibrate]
+    taskset -c 0 python bench/enrich.py [--articles 20000] [--body-bytes 2600]
+                                        [--profile] [--calibrate]
 
 Generates ``--articles`` synthetic Arabic articles of about 3 KB (UTF-8 JSON record; the
 vocabulary mixes everyday news words with the taxonomy's phrases and the gazetteer's
@@ -77,8 +78,8 @@ def _vocabulary() -> tuple[list[str], list[str]]:
     return topics, places
 
 
-def generate(n: int, seed: int = 7) -> list[dict]:
-    """``n`` article records of about ``TARGET_BYTES`` bytes of JSON each."""
+def generate(n: int, seed: int = 7, body_bytes: int = TARGET_BYTES) -> list[dict]:
+    """``n`` article records; bodies of about ``body_bytes`` bytes of UTF-8."""
     rng = random.Random(seed)
     topics, places = _vocabulary()
 
@@ -103,7 +104,7 @@ def generate(n: int, seed: int = 7) -> list[dict]:
             body = "\n\n".join(keep + [" ".join(sentence() for _ in range(3))])
         else:
             paragraphs, size = [], 0
-            while size < TARGET_BYTES - 450:
+            while size < body_bytes - 450:
                 para = " ".join(sentence() for _ in range(rng.randint(2, 4)))
                 paragraphs.append(para)
                 size += len(para.encode()) + 2
@@ -221,11 +222,13 @@ def calibrate(records: list[dict]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--body-bytes", type=int, default=TARGET_BYTES,
+                        help=f"UTF-8 bytes per body (default {TARGET_BYTES}: ~3 KB records)")
     parser.add_argument("--profile", action="store_true", help="cProfile the chain")
     parser.add_argument("--calibrate", action="store_true", help="dedup threshold data")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    records = generate(args.articles)
+    records = generate(args.articles, body_bytes=args.body_bytes)
     print(f"(generated in {time.perf_counter() - start:.1f} s)")
     if args.calibrate:
         calibrate(records)

@@ -45,3 +45,15 @@ def test_record_sample_is_bounded() -> None:
     record = {"title": "عنوان عربي", "lead": None, "body": "نص عربي " * 200 + "English " * 5000}
     assert language_of_record(record).code == "ar"  # the English tail is past the sample
     assert SAMPLE_CHARS < 1000
+
+
+def test_fast_path_agrees_with_langdetect_on_our_snippets() -> None:
+    from processing.evaluation import load_items
+    from tests.conftest import REPO_ROOT
+
+    items = [i for name in ("topics_eval", "topics_holdout", "topics_fresh")
+             for i in load_items(REPO_ROOT / "tests" / "data" / f"{name}.yaml")]
+    assert len(items) > 100
+    for item in items:
+        fast, slow = detect_language(item["text"]), detect_language(item["text"], fast=False)
+        assert fast.code == slow.code, item["id"]
