@@ -18,7 +18,7 @@ PyStemmer's Arabic (Snowball) stemmer was measured against the project's require
 rejected: it leaves لداعش and باستكمال unstemmed (so لداعش ≠ داعش) and cuts proper nouns
 wildly (بغداد → غداد, بيروت → يرو, فلسطين → لسط, الولايات → ولا, كوباني → كوب). The stemmer
 here follows Larkey's *light10* (prefixes وال بال كال فال لل ال و; suffixes ها ان ات ون ين
-يه ه ي) with three conservative changes:
+يه ه ي) with conservative changes:
 
 1. Prefixes: the article with its proclitics (و ف + ب ك ل + ال, e.g. وبال, فلل) is removed
    when at least 2 letters remain; a bare و ب ل (or وب, ول) only when at least 4 letters
@@ -38,7 +38,8 @@ here follows Larkey's *light10* (prefixes وال بال كال فال لل ال 
    (الرياضة "sport" ≠ الرياض), and ``_ALIASES`` folds a few spelling variants of one name
    (الأميركية ≡ الأمريكية, سوريا ≡ سورية).
 
-Changing either table changes index tokens: re-index (re-process the archive) after edits.
+Changing any of these tables changes index tokens: re-process the archive and re-index
+after edits. tests/test_normalize.py holds the equivalences and non-merges it must keep.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ _BROKEN_PLURAL_RE = re.compile(r"^.اء.$")
 _SUFFIXES = (("ها", "pron"), ("ان", "num"), ("ات", "num"), ("ون", "num"), ("ين", "num"),
              ("يه", "nisba"), ("ه", "h"), ("ي", "nisba"))
 
-# Proper nouns that keep their (normalised) form once clitics are removed.
+# Words kept whole once clitics are removed: proper nouns, and a few words the prefix and
+# suffix rules would otherwise mangle (برنامج, كانتون, وزراء).
 _PROTECTED = frozenset("""
 لبنان ايران طهران بغداد بغدادي بيروت كردستان فلسطين بريطانيا فرنسا لندن ليبيا عمان
 السودان سودان بحرين البحرين يونان اليونان كوباني رمادي قلمون عفرين باكستان افغانستان
