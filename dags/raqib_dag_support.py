@@ -30,14 +30,18 @@ def _env_number(name: str, default: float) -> float:
 
 def default_args() -> dict[str, Any]:
     """Retries with exponential backoff: ``RAQIB_TASK_RETRIES`` (3) after
-    ``RAQIB_TASK_RETRY_DELAY`` seconds (60), doubling each time, at most 30 minutes."""
-    return {
+    ``RAQIB_TASK_RETRY_DELAY`` seconds (60), doubling each time, at most 30 minutes.
+    ``RAQIB_TASK_QUEUE`` routes every task to that executor queue (e.g. Celery)."""
+    args: dict[str, Any] = {
         "owner": "raqib",
         "retries": int(_env_number("RAQIB_TASK_RETRIES", 3)),
         "retry_delay": timedelta(seconds=_env_number("RAQIB_TASK_RETRY_DELAY", 60)),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
     }
+    if queue := os.environ.get("RAQIB_TASK_QUEUE", "").strip():
+        args["queue"] = queue
+    return args
 
 
 def schedule_from_env(name: str, default: str) -> str | None:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 from raqib_dag_support import START_DATE, daily_at, default_args
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raqib.dags")
 
 HOUR, MINUTE = daily_at("RAQIB_DIGEST_AT", "07:00")
 TIMEZONE = os.environ.get("RAQIB_DIGEST_TIMEZONE", "").strip() or "Asia/Beirut"

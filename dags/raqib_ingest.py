@@ -31,7 +31,7 @@ from raqib_dag_support import (
     schedule_from_env,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raqib.dags")
 
 with DAG(
     dag_id="raqib_ingest",
