@@ -2,10 +2,11 @@
 
 "New" means indexed since this recipient's last digest of this alert (the first
 digest looks back ``--since``). The window starts ``OVERLAP`` before the last
-digest, so an article indexed just before a run but made searchable just after it
-is not lost; the sent ledger keeps such articles from going out twice. Articles
-only counted in "N more" that fall in the next run's overlap are put in the ledger
-too (as counted), so they do not come back as new the next day.
+digest, so an article stamped just before a run but made searchable just after it
+(a bulk request still in flight) is not lost; the sent ledger keeps such articles
+from going out twice. Articles only counted in "N more" that fall in the next run's
+overlap are put in the ledger too (as counted, up to ``MAX_COUNTED``), so they do
+not come back as new the next day.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from alerts.state import StateStore
 from indexing.search import SearchRequest, build_body, search
 from indexing.templates import ALIAS
 
-OVERLAP = timedelta(minutes=10)
+OVERLAP = timedelta(minutes=2)  # longer than a bulk request of the indexer takes
 MAX_SCAN = 1000  # hits looked at per alert and window before the rest is only counted
+MAX_COUNTED = 1000  # "N more" ids recorded per alert and window (see module docstring)
 
 
 @dataclass
@@ -149,7 +151,9 @@ def _window_digests(client: Elasticsearch, alert: Alert, store: StateStore, star
         stories = group_stories([h for h in hits if h["id"] not in excluded[recipient]])
         shown = stories[:alert.max_stories]
         shown_count = sum(len(s.articles) for s in shown)
-        if exhausted:
+        if exhausted or not excluded[recipient]:
+            # exact when exhausted; otherwise assumes no delivered article hides beyond
+            # the scanned (newest) ones when none was among them — the usual case
             already = len(excluded[recipient])
         else:
             already = count_already_sent(client, alert, start,
@@ -160,7 +164,7 @@ def _window_digests(client: Elasticsearch, alert: Alert, store: StateStore, star
 
 
 def _recent_ids(client: Elasticsearch, alert: Alert, start: datetime,
-                limit: int = 10_000) -> list[str]:
+                limit: int = MAX_COUNTED) -> list[str]:
     """Ids of the alert's matches indexed after ``start`` (the next run's overlap)."""
     query = build_body(alert_request(alert, start))["query"]
     resp = client.search(index=ALIAS, query=query, size=limit, source=False,
