@@ -81,9 +81,19 @@ class DigestSummary:
     def errors(self) -> list[str]:
         return list(dict.fromkeys(r.error for r in self.results if r.error))
 
+    def raise_for_failures(self) -> None:
+        """Raise :class:`DigestDeliveryError` if a digest was not delivered (for schedulers)."""
+        if not self.ok:
+            raise DigestDeliveryError(f"{self.failed} digest(s) not delivered (they go out on "
+                                      "the next run): " + "; ".join(self.errors))
+
 
 class DigestError(RuntimeError):
     """Options that cannot work together (e.g. ``send=True`` without an SMTP host)."""
+
+
+class DigestDeliveryError(RuntimeError):
+    """Raised by :meth:`DigestSummary.raise_for_failures`; what was delivered is recorded."""
 
 
 def _mode(settings: Settings, send: bool | None, outbox: Path | None, dry_run: bool) -> str:
@@ -126,7 +136,8 @@ def run_digests(
     State (``$RAQIB_HOME/state/alerts.sqlite3``) is recorded per message, only after the
     SMTP server accepted it or the file was written: when the server fails mid-run,
     the undelivered digests go out next run and the delivered ones are not repeated.
-    Delivery failures do not raise: check ``summary.ok`` / ``summary.failed``.
+    Delivery failures do not raise: check ``summary.ok`` / ``summary.failed``, or call
+    ``summary.raise_for_failures()`` (e.g. in the Airflow task, so it fails and retries).
 
     Raises :class:`alerts.config.AlertsConfigError` (bad alerts file),
     :class:`indexing.search.QueryError` (bad ``since``), :class:`DigestError` (bad options),

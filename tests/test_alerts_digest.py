@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import ipaddress
 import logging
 import os
 import socket
@@ -26,9 +27,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from alerts.config import Alert, parse_alerts
-from alerts.digest import run_digests
+from alerts.digest import DigestDeliveryError, run_digests
 from alerts.labels import topic_labels
 from alerts.render import search_url
+from alerts.state import DigestBusyError, run_lock
 from indexing.bulk import index_records, to_document
 from raqib.settings import load_settings
 from tests.conftest import make_record
@@ -185,8 +187,8 @@ def test_digest_arrives_with_rtl_html_text_part_chips_marks_and_links(
     assert f'font-size:12px;">{label}</span>' in page  # the theme as a chip, in Arabic
     assert ">التحالف</mark> <mark" in page and ">الدولي</mark>" in page
     assert '<a class="original" href="https://annahar.example/news/4">' in page
-    link = search_url("https://raqib.example", articles_alert := alerts_of(COALITION)[0])
-    assert link.startswith("https://raqib.example/?q=") and articles_alert.query
+    link = search_url("https://raqib.example", alerts_of(COALITION)[0])
+    assert link.startswith("https://raqib.example/?q=%D8%A7%D9%84") and "topic=coalition" in link
     assert f'href="{link.replace("&", "&amp;")}"' in page
 
     # newest story first; one entry per story, the other outlets' coverage under it
@@ -280,6 +282,8 @@ def test_server_failing_mid_run_resumes_without_repeats(articles, smtp, tmp_path
     failed = [(r.alert, r.recipient) for r in first.results if r.status == "failed"]
     assert failed == [("raqqa-isis", "b@example.org")]
     assert "451" in first.errors[0]
+    with pytest.raises(DigestDeliveryError, match="1 digest"):
+        first.raise_for_failures()
     assert len(collector.messages) == 3 and collector.refused == 1
 
     collector.fail_after = None
@@ -390,6 +394,13 @@ def test_first_digest_looks_back_since(articles, tmp_path: Path) -> None:
     assert longer.results[0].articles == 7
 
 
+def test_two_runs_at_once_are_refused(articles, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    with run_lock(settings.state_dir), pytest.raises(DigestBusyError, match="in progress"):
+        run_digests(settings, alerts=alerts_of(COALITION), client=articles)
+    assert run_digests(settings, alerts=alerts_of(COALITION), client=articles).written == 1
+
+
 # ------------------------------------------------------------------ STARTTLS and auth
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     from cryptography import x509
@@ -400,8 +411,6 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    import ipaddress
-
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5))
