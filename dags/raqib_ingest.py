@@ -2,7 +2,7 @@
 
 Reads like the process it schedules::
 
-    list_outlets ─► crawl_outlet[elnashra, …] ─► process ─► publish (Asset raqib://articles)
+    list_outlets ─► crawl_outlet[elnashra, …] ─► process ─► publish (Asset raqib_articles)
                                               └► check_outlets (fails the run if an outlet failed)
 
 The tasks call the same library functions as ``raqib crawl`` / ``raqib process``;
