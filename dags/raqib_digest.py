@@ -50,10 +50,7 @@ with DAG(
         log.info("digest (%s): %d sent, %d written to the outbox, %d skipped (nothing new), "
                  "%d failed", summary.mode, summary.sent, summary.written, summary.skipped,
                  summary.failed)
-        if not summary.ok:
-            # Delivered digests are recorded, so a retry sends only the missing ones.
-            raise RuntimeError(f"{summary.failed} digest(s) not delivered: "
-                               f"{'; '.join(summary.errors)}")
+        summary.raise_for_failures()  # delivered ones are recorded: a retry sends the rest
         return {"mode": summary.mode, "sent": summary.sent, "written": summary.written,
                 "skipped": summary.skipped, "failed": summary.failed}
 
