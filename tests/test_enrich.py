@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from processing.enrich import Enricher, enrich_records
 from processing.evaluation import CORE_TOPICS
 
-RAQIB = shutil.which("raqib") or "raqib"
+# the console script installed beside the interpreter that runs the tests (venv not activated)
+RAQIB = str(Path(sys.executable).with_name("raqib"))
 
 
 def article(rid: str, body: str, title: str = "تدمر") -> dict:
