@@ -60,6 +60,19 @@ class OutletSummary:
     finish_reason: str | None = None
     elapsed_seconds: float | None = None
 
+    @property
+    def failed(self) -> bool:
+        """The outlet could not be crawled: errors, and nothing shows the site working (no
+        article written, none already seen, no 304, no page skipped for its content).
+
+        Some pages failing among many is the web as usual: counted, not a failure.
+        """
+        from crawlers.report import is_error
+
+        content_skips = sum(n for reason, n in self.skipped.items() if not is_error(reason))
+        working = self.articles_written + self.already_seen + self.not_modified + content_skips
+        return self.errors > 0 and working == 0
+
 
 @dataclass
 class CrawlSummary:

@@ -57,18 +57,3 @@ def daily_at(name: str, default: str) -> tuple[int, int]:
     if not match:
         raise ValueError(f"{name} must be a time of day such as 07:00, not {value!r}")
     return int(match.group(1)), int(match.group(2))
-
-
-def outlet_failed(result: Any) -> bool:
-    """An outlet's crawl (a ``crawlers.run.OutletSummary``) failed when it had errors and
-    nothing shows the site working: no article written, none recognised as already seen,
-    no ``304 Not Modified``, no page skipped for its content (site down, blocked, 5xx).
-
-    Some pages failing among many is the web as usual: logged, not a task failure.
-    """
-    from crawlers.report import is_error
-
-    content_skips = sum(n for reason, n in result.skipped.items() if not is_error(reason))
-    working = (result.articles_written + result.already_seen + result.not_modified
-               + content_skips)
-    return result.errors > 0 and working == 0

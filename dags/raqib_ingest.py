@@ -27,7 +27,6 @@ from raqib_dag_support import (
     ARTICLES,
     START_DATE,
     default_args,
-    outlet_failed,
     schedule_from_env,
 )
 
@@ -76,7 +75,7 @@ with DAG(
                  result.articles_written, result.already_seen, result.errors,
                  result.skipped or "none", ", ".join(result.landing_files) or "none",
                  summary.log_file)
-        if outlet_failed(result):
+        if result.failed:
             raise RuntimeError(f"{outlet}: nothing fetched, {result.errors} error(s): "
                                f"{result.skipped}; see {summary.log_file}")
         return {"outlet": outlet, "pages_fetched": result.pages_fetched,

@@ -194,3 +194,19 @@ def test_landing_writer_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
     assert json.loads(final.read_text(encoding="utf-8")) == {"title": "عنوان"}
     empty = LandingWriter(tmp_path / "2015-05-21" / "y-run1.jsonl")
     assert empty.close() is None and not empty.path.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "failed"),
+    [
+        ({"errors": 3, "skipped": {"connection_error": 3}}, True),      # site down
+        ({"errors": 2, "articles_written": 5}, False),                   # some pages failed
+        ({"errors": 1, "already_seen": 4}, False),                       # nothing new, site up
+        ({"errors": 1, "skipped": {"connection_error": 1, "no_title": 1}}, False),
+        ({"errors": 0}, False),
+    ],
+)
+def test_outlet_failed_only_when_nothing_shows_the_site_working(fields: dict, failed: bool):
+    from crawlers.run import OutletSummary
+
+    assert OutletSummary(outlet="x", **fields).failed is failed
