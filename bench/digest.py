@@ -33,13 +33,20 @@ from elasticsearch.helpers import bulk
 
 from alerts.config import Alert
 from alerts.digest import DigestSummary, run_digests
-from bench.synthetic import OUTLETS, PLACES, TOPICS, WORDS, generate_articles
+from bench.synthetic import (
+    OUTLETS,
+    PLACES,
+    TOPICS,
+    URL_PREFIX,
+    WORDS,
+    ensure_loaded,
+    generate_articles,
+)
 from indexing.bulk import index_records
 from indexing.client import cluster_url, get_client
 from indexing.templates import ALIAS
 from raqib.settings import load_settings
 
-URL_PREFIX = "https://bench.example/news/"
 FRESH_PREFIX = "https://bench.example/digest-fresh/"
 PHRASES = ['"التحالف الدولي"', '"الحشد الشعبي"', '"البرنامج النووي"', '"مشروع التقسيم"']
 
@@ -55,21 +62,6 @@ class Sink:
         self.count += 1
         self.bytes += len(envelope.content)
         return "250 OK"
-
-
-def ensure_loaded(client, n: int, batch: int = 10_000) -> None:
-    have = client.options(ignore_status=404).count(
-        index=ALIAS, query={"prefix": {"url": URL_PREFIX}}).get("count", 0)
-    if have >= n:
-        print(f"index already holds {have:,} synthetic articles; not loading")
-        return
-    print(f"loading {n:,} synthetic articles (index holds {have:,}) …", flush=True)
-    start = time.perf_counter()
-    articles = generate_articles(n)
-    for i in range(0, n, batch):
-        index_records(articles[i:i + batch], client, chunk_size=500)
-    client.indices.refresh(index=ALIAS)
-    print(f"loaded in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def make_alerts(count: int, recipients: int, seed: int = 5) -> list[Alert]:

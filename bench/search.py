@@ -22,31 +22,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bench.synthetic import OUTLETS, PLACES, TOPICS, WORDS, generate_articles
-from indexing.bulk import index_records
+from bench.synthetic import OUTLETS, PLACES, TOPICS, WORDS, ensure_loaded
 from indexing.client import get_client
 from indexing.search import SearchRequest, build_body, search
 from indexing.templates import ALIAS
 
-URL_PREFIX = "https://bench.example/news/"
 END = datetime(2015, 12, 31, tzinfo=UTC)
 PHRASES = ['"التحالف الدولي"', '"الحشد الشعبي"', '"البرنامج النووي"', '"مشروع التقسيم"']
-
-
-def ensure_loaded(client, n: int, batch: int = 10_000) -> None:
-    """Index ``n`` synthetic articles unless the index already holds them."""
-    have = client.options(ignore_status=404).count(
-        index=ALIAS, query={"prefix": {"url": URL_PREFIX}}).get("count", 0)
-    if have >= n:
-        print(f"index already holds {have:,} synthetic articles; not loading")
-        return
-    print(f"loading {n:,} synthetic articles (index holds {have:,}) …", flush=True)
-    start = time.perf_counter()
-    articles = generate_articles(n)
-    for i in range(0, n, batch):
-        index_records(articles[i:i + batch], client, chunk_size=500)
-    client.indices.refresh(index=ALIAS)
-    print(f"loaded in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def analyst_queries(count: int, seed: int = 11) -> list[SearchRequest]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from datetime import UTC, datetime, timedelta
+
+from indexing.bulk import index_records
+from indexing.templates import ALIAS
 
 WORDS = (
     "التحالف الدولي داعش تنظيم الدولة الرقة الموصل الأنبار الرمادي تدمر حمص دمشق بغداد "
@@ -13,6 +17,7 @@ WORDS = (
     "أعلنت وزارة الدفاع غارات جوية استهدفت مواقع في ريف المدينة وأسفرت عن سقوط قتلى "
     "بالتزامن مع تقدم القوات على محور الطريق الدولي والمعابر الحدودية والمساعدات الإنسانية"
 ).split()
+URL_PREFIX = "https://bench.example/news/"
 OUTLETS = ["elnashra", "aljazeera", "alarabiya", "skynewsarabia", "bbcarabic", "aawsat",
            "annahar", "alakhbar", "enabbaladi", "rudaw"]
 TOPICS = ["coalition", "isis", "partition", "kurds", "pmf", "iran_nuclear", "us_policy"]
@@ -29,7 +34,7 @@ def generate_articles(n: int, seed: int = 7, words_per_paragraph: int = 36,
     end = end or datetime(2015, 12, 31, tzinfo=UTC)
     articles = []
     for i in range(n):
-        url = f"https://bench.example/news/{i}"
+        url = f"{URL_PREFIX}{i}"
         published = end - timedelta(seconds=rnd.randrange(days * 86400))
         topics = rnd.sample(TOPICS, k=rnd.randint(0, 3))
         places = rnd.sample(PLACES, k=rnd.randint(0, 2))
@@ -52,3 +57,19 @@ def generate_articles(n: int, seed: int = 7, words_per_paragraph: int = 36,
             "duplicate_of": None, "story_id": f"s{i // 3}",
         })
     return articles
+
+
+def ensure_loaded(client, n: int, batch: int = 10_000) -> None:
+    """Index ``n`` synthetic articles unless the index already holds them."""
+    have = client.options(ignore_status=404).count(
+        index=ALIAS, query={"prefix": {"url": URL_PREFIX}}).get("count", 0)
+    if have >= n:
+        print(f"index already holds {have:,} synthetic articles; not loading")
+        return
+    print(f"loading {n:,} synthetic articles (index holds {have:,}) …", flush=True)
+    start = time.perf_counter()
+    articles = generate_articles(n)
+    for i in range(0, n, batch):
+        index_records(articles[i:i + batch], client, chunk_size=500)
+    client.indices.refresh(index=ALIAS)
+    print(f"loaded in {time.perf_counter() - start:.0f} s", flush=True)
