@@ -86,6 +86,121 @@ def es_status() -> None:
     console.print(f"articles: {st.articles}")
 
 
+# ------------------------------------------------------------------------ crawl
+@app.command("crawl")
+def crawl_cmd(
+    outlets: str | None = typer.Option(
+        None, metavar="FILE", help="Outlets YAML (default config/outlets.yaml)."
+    ),
+    outlet: list[str] = typer.Option([], metavar="NAME", help="Only this outlet (repeatable)."),
+    landing: str | None = typer.Option(
+        None, metavar="DIR", help="Landing folder (default $RAQIB_HOME/landing)."
+    ),
+) -> None:
+    """Crawl the outlets, archive new articles as landing JSONL, print a summary."""
+    from crawlers.display import summary_table
+    from crawlers.run import CrawlError, OutletsConfigError, crawl
+
+    try:
+        summary = crawl(outlets, outlet or None, landing)
+    except OutletsConfigError as exc:
+        err_console.print(f"Bad outlets config: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except CrawlError as exc:
+        err_console.print(f"Crawl failed: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    console.print(summary_table(summary))
+    for path in summary.landing_files:
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    console.print(f"log: {summary.log_file}", markup=False, highlight=False)
+
+
+# ----------------------------------------------------------------------- enrich
+@app.command("enrich")
+def enrich_cmd(
+    file: str | None = typer.Argument(None, metavar="FILE",
+                                      help="Article JSONL (default: stdin; '-' is stdin too)."),
+    state: str | None = typer.Option(None, "--state", metavar="DIR",
+                                     help="Keep near-duplicate state in DIR across runs."),
+) -> None:
+    """Enrich article JSONL (language, topics, places, dedup) to stdout.
+
+    Malformed lines are reported on stderr with their line number and skipped.
+    Exit codes: 0 all lines enriched, 1 input or config unreadable, 3 some lines skipped.
+    """
+    import sys
+
+    from processing.enrich import enrich_jsonl
+    from processing.places import GazetteerError
+    from processing.topics import TaxonomyError
+
+    try:
+        src = sys.stdin.buffer if file in (None, "-") else open(file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        err_console.print(f"Cannot read {file}: {exc.strerror}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        stats = enrich_jsonl(src, sys.stdout, sys.stderr, state_dir=state)
+    except (TaxonomyError, GazetteerError) as exc:
+        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except BrokenPipeError:
+        sys.stderr.close()  # downstream closed the pipe (e.g. `| head`): not an error
+        raise typer.Exit(0) from None
+    finally:
+        if src is not sys.stdin.buffer:
+            src.close()
+    print(f"enrich: {stats.written} article(s) written, {stats.skipped} malformed line(s) skipped",
+          file=sys.stderr)
+    if stats.skipped:
+        raise typer.Exit(3)
+
+
+# ---------------------------------------------------------------------- process
+def _print_process(summary) -> None:
+    totals = summary.totals()
+    console.print(
+        f"{len(summary.files)} landing file(s) processed, "
+        f"{summary.already_processed} already done: "
+        f"{totals['records']} record(s), {totals['created']} new, {totals['updated']} updated, "
+        f"{totals['failed']} rejected (dead letter), {totals['duplicates']} near-duplicate(s), "
+        f"{totals['bad_lines']} malformed line(s) skipped."
+    )
+    if summary.error:
+        err_console.print(f"[red]Stopped:[/red] {summary.error}", markup=False)
+
+
+def _process(landing: Path | None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from indexing.client import NoClusterError
+    from raqib.pipeline import process_landing
+
+    with Progress(TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(path: Path, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=path.name)
+
+        try:
+            summary = process_landing(landing_dir=landing, progress=progress)
+        except NoClusterError as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    _print_process(summary)
+    if summary.error:
+        raise typer.Exit(1)
+
+
+@app.command("process")
+def process_cmd(
+    landing: Path | None = typer.Option(None, help="Landing folder (default $RAQIB_HOME/landing)."),
+) -> None:
+    """Enrich and index every landing file not indexed yet."""
+    _process(landing)
+
+
 # ----------------------------------------------------------------------- search
 def _snippet_text(snippet: str) -> Text:
     """Rich text of a search snippet: <mark>ed words in bold, entities unescaped."""
@@ -166,51 +281,6 @@ def search_cmd(
     _print_results(result)
 
 
-# ---------------------------------------------------------------------- process
-def _print_process(summary) -> None:
-    totals = summary.totals()
-    console.print(
-        f"{len(summary.files)} landing file(s) processed, "
-        f"{summary.already_processed} already done: "
-        f"{totals['records']} record(s), {totals['created']} new, {totals['updated']} updated, "
-        f"{totals['failed']} rejected (dead letter), {totals['duplicates']} near-duplicate(s), "
-        f"{totals['bad_lines']} malformed line(s) skipped."
-    )
-    if summary.error:
-        err_console.print(f"[red]Stopped:[/red] {summary.error}", markup=False)
-
-
-def _process(landing: Path | None) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from indexing.client import NoClusterError
-    from raqib.pipeline import process_landing
-
-    with Progress(TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=console, transient=True) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(path: Path, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=path.name)
-
-        try:
-            summary = process_landing(landing_dir=landing, progress=progress)
-        except NoClusterError as exc:
-            err_console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from None
-    _print_process(summary)
-    if summary.error:
-        raise typer.Exit(1)
-
-
-@app.command("process")
-def process_cmd(
-    landing: Path | None = typer.Option(None, help="Landing folder (default $RAQIB_HOME/landing)."),
-) -> None:
-    """Enrich and index every landing file not indexed yet."""
-    _process(landing)
-
-
 # ----------------------------------------------------------------------- digest
 @app.command("digest")
 def digest(
@@ -228,35 +298,6 @@ def digest(
     code = digest_command(alerts, since, send, outbox, dry_run, console, err_console)
     if code:
         raise typer.Exit(code)
-
-
-# ------------------------------------------------------------------------ crawl
-@app.command("crawl")
-def crawl_cmd(
-    outlets: str | None = typer.Option(
-        None, metavar="FILE", help="Outlets YAML (default config/outlets.yaml)."
-    ),
-    outlet: list[str] = typer.Option([], metavar="NAME", help="Only this outlet (repeatable)."),
-    landing: str | None = typer.Option(
-        None, metavar="DIR", help="Landing folder (default $RAQIB_HOME/landing)."
-    ),
-) -> None:
-    """Crawl the outlets, archive new articles as landing JSONL, print a summary."""
-    from crawlers.display import summary_table
-    from crawlers.run import CrawlError, OutletsConfigError, crawl
-
-    try:
-        summary = crawl(outlets, outlet or None, landing)
-    except OutletsConfigError as exc:
-        err_console.print(f"Bad outlets config: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    except CrawlError as exc:
-        err_console.print(f"Crawl failed: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    console.print(summary_table(summary))
-    for path in summary.landing_files:
-        console.print(f"wrote {path}", markup=False, highlight=False)
-    console.print(f"log: {summary.log_file}", markup=False, highlight=False)
 
 
 # ------------------------------------------------------------------------ serve
@@ -320,47 +361,6 @@ def demo_cmd() -> None:
         "  search          raqib search 'التحالف الدولي' --topic coalition --json\n"
         "  web page        raqib serve  → http://127.0.0.1:8000\n"
         f"  landing archive {settings.landing_dir}", markup=False)
-
-
-# ----------------------------------------------------------------------- enrich
-@app.command("enrich")
-def enrich_cmd(
-    file: str | None = typer.Argument(None, metavar="FILE",
-                                      help="Article JSONL (default: stdin; '-' is stdin too)."),
-    state: str | None = typer.Option(None, "--state", metavar="DIR",
-                                     help="Keep near-duplicate state in DIR across runs."),
-) -> None:
-    """Enrich article JSONL (language, topics, places, dedup) to stdout.
-
-    Malformed lines are reported on stderr with their line number and skipped.
-    Exit codes: 0 all lines enriched, 1 input or config unreadable, 3 some lines skipped.
-    """
-    import sys
-
-    from processing.enrich import enrich_jsonl
-    from processing.places import GazetteerError
-    from processing.topics import TaxonomyError
-
-    try:
-        src = sys.stdin.buffer if file in (None, "-") else open(file, "rb")  # noqa: SIM115
-    except OSError as exc:
-        err_console.print(f"Cannot read {file}: {exc.strerror}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    try:
-        stats = enrich_jsonl(src, sys.stdout, sys.stderr, state_dir=state)
-    except (TaxonomyError, GazetteerError) as exc:
-        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    except BrokenPipeError:
-        sys.stderr.close()  # downstream closed the pipe (e.g. `| head`): not an error
-        raise typer.Exit(0) from None
-    finally:
-        if src is not sys.stdin.buffer:
-            src.close()
-    print(f"enrich: {stats.written} article(s) written, {stats.skipped} malformed line(s) skipped",
-          file=sys.stderr)
-    if stats.skipped:
-        raise typer.Exit(3)
 
 
 def main() -> None:
