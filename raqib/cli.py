@@ -325,9 +325,10 @@ def serve_cmd(
 def run_cmd(
     outlets: str | None = typer.Option(None, metavar="FILE",
                                        help="Outlets YAML (default config/outlets.yaml)."),
+    outlet: list[str] = typer.Option([], metavar="NAME", help="Only this outlet (repeatable)."),
 ) -> None:
     """Crawl, then process, once."""
-    crawl_cmd(outlets=outlets, outlet=[], landing=None)
+    crawl_cmd(outlets=outlets, outlet=outlet, landing=None)
     _process(None)
 
 
