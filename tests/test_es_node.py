@@ -81,3 +81,37 @@ def test_secrets_never_reach_output(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert result.exit_code == 1
     assert "s3cret-pw-xyz" not in result.output
     assert "s3cret-pw-xyz" not in repr(load_settings())
+
+
+def test_missing_maven_and_java_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from indexing.node import NodeError, _java_home, fetch_distribution
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing cached there
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mvn, no java
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("ES_JAVA_HOME", raising=False)
+    with pytest.raises(NodeError, match="Maven"):
+        fetch_distribution("8.19.3", log=lambda _msg: None)
+    with pytest.raises(NodeError, match="Java not found"):
+        _java_home()
+
+
+def test_download_failure_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from indexing.node import NodeError, fetch_distribution
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(NodeError, match="download failed") as err:
+        fetch_distribution("8.0.999-no-such-version", log=lambda _msg: None)
+    assert err.value.log_tail  # Maven's own words are kept for the user
+
+
+@pytest.mark.parametrize(
+    ("log", "cause"),
+    [("java.net.BindException: Address already in use", "port in use"),
+     ("UnsupportedClassVersionError: class file version 61", "Java is too old"),
+     ("java.lang.OutOfMemoryError: Java heap space", "out of memory")],
+)
+def test_start_failures_get_a_one_line_cause(log: str, cause: str):
+    from indexing.node import _cause_from_log
+
+    assert _cause_from_log(f"[ERROR] boot\n{log}\n").startswith(cause)
