@@ -2,7 +2,8 @@
 
 ``index_records`` streams records (any iterable; memory stays bounded by one
 window of ``chunk_size`` records) through ``elasticsearch.helpers.streaming_bulk``
-with the article ``id`` as ``_id``, so indexing a record twice leaves one document.
+with the article ``id`` as ``_id``, so indexing a record twice leaves one document
+(which keeps the ``indexed_at`` of its first indexing: the digests depend on it).
 
 What goes wrong, and what happens then:
 
@@ -159,6 +160,7 @@ def index_records(
                     dead.write(record, str(exc))
                     continue
                 actions.append(({"_index": index, "_id": doc_id, "_source": source}, record))
+            _keep_first_indexed_at(client, actions)
             _send_window(client, actions, summary, dead, chunk_size, attempts,
                          initial_backoff, max_backoff)
         if refresh and summary.indices:
@@ -166,6 +168,25 @@ def index_records(
     finally:
         dead.close()
     return summary
+
+
+def _keep_first_indexed_at(client: Elasticsearch, actions: list[tuple[dict, dict]]) -> None:
+    """A re-indexed article keeps the time it was first indexed.
+
+    The digests select "indexed since the last digest": re-processing the archive
+    (say after a taxonomy change) must not make old articles look new.
+    """
+    if not actions:
+        return
+    docs = [{"_index": a["_index"], "_id": a["_id"], "_source": ["indexed_at"]} for a, _ in actions]
+    try:
+        found = client.mget(docs=docs)["docs"]
+    except (TransportError, ApiError):
+        return  # the bulk request that follows reports and retries it
+    for (action, _), doc in zip(actions, found, strict=True):
+        first = doc.get("_source", {}).get("indexed_at") if doc.get("found") else None
+        if first:
+            action["_source"]["indexed_at"] = first
 
 
 def _windows(records: Iterable[dict], size: int) -> Iterator[list[dict]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -65,6 +66,18 @@ def test_indexing_twice_leaves_one_document(fresh_index, sample_record):
     assert (first.created, first.updated) == (1, 0)
     assert (again.created, again.updated) == (0, 2)
     assert fresh_index.count(index=ALIAS)["count"] == 1
+
+
+def test_reindexing_keeps_the_first_indexed_at(fresh_index, sample_record):
+    index_records([sample_record], fresh_index, refresh=True)
+    first = fresh_index.get(index=ALIAS, id=sample_record["id"])["_source"]["indexed_at"]
+    time.sleep(1.1)  # indexed_at has one-second resolution
+    retagged = dict(sample_record, topics=[{"id": "isis", "label_ar": "داعش", "label_en": "ISIS",
+                                            "score": 1.0, "evidence": ["داعش"]}])
+    assert index_records([retagged], fresh_index, refresh=True).updated == 1
+    doc = fresh_index.get(index=ALIAS, id=sample_record["id"])["_source"]
+    assert doc["indexed_at"] == first
+    assert doc["topics"][0]["id"] == "isis"  # the rest of the document is replaced
 
 
 def test_rejected_records_go_to_dead_letter_and_the_rest_is_indexed(fresh_index, tmp_path):
