@@ -155,3 +155,25 @@ def test_get_article_and_since_parsing(client):
     assert parse_since("24h", now) == datetime(2015, 5, 22, tzinfo=UTC)
     with pytest.raises(QueryError):
         parse_since("yesterday")
+
+
+def test_cli_search_json_and_table(client, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from raqib.cli import app
+
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["search", "داعش", "--topic", "coalition", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert set(data) >= {"total", "hits", "facets", "histogram"}
+    assert [h["id"] for h in data["hits"]] == [IDS[1]]
+    assert set(data["hits"][0]) >= {"id", "url", "title", "outlet", "published_at", "topics",
+                                    "places", "snippet"}
+    assert data["facets"]["places"] == {"raqqa": 1}
+
+    table = runner.invoke(app, ["search", "--outlet", "alarabiya"])
+    assert table.exit_code == 0 and "إستكمال المفاوضات" in table.output
+    assert runner.invoke(app, ["search", "x", "--since", "yesterday"]).exit_code == 2
