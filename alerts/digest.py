@@ -126,7 +126,8 @@ def run_digests(
     recipient and alert; none when nothing is new unless the alert has ``send_empty``.
 
     * ``settings``: default :func:`raqib.settings.load_settings` (``$RAQIB_HOME``, SMTP, …).
-    * ``alerts_file``: default ``config/alerts.yaml``; or pass validated ``alerts``.
+    * ``alerts_file``: default ``settings.alerts_file`` (``$RAQIB_ALERTS_FILE`` or
+      ``config/alerts.yaml``); or pass validated ``alerts``.
     * ``send``: ``None`` → SMTP when ``RAQIB_SMTP_HOST`` is set, else the outbox;
       ``True`` → SMTP (error without a host); ``False`` → the outbox.
     * ``outbox``: write ``.eml`` files into this folder (default ``$RAQIB_HOME/outbox``).
@@ -146,7 +147,8 @@ def run_digests(
     """
     started = time.perf_counter()
     settings = settings or load_settings()
-    alert_list = list(alerts) if alerts is not None else load_alerts(alerts_file)
+    alert_list = (list(alerts) if alerts is not None
+                  else load_alerts(alerts_file or settings.alerts_file))
     first_since = parse_since(since)
     outbox_dir = Path(outbox) if outbox is not None else None
     mode = _mode(settings, send, outbox_dir, dry_run)

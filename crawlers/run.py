@@ -129,7 +129,8 @@ def crawl(
     """Crawl outlets once and archive new articles in the landing zone.
 
     Args:
-        outlets_file: outlets YAML (default ``config/outlets.yaml``).
+        outlets_file: outlets YAML (default ``settings.outlets_file``: ``$RAQIB_OUTLETS_FILE``
+            or ``config/outlets.yaml``).
         outlet_names: only these outlets (machine names); unknown names are an error.
         landing_dir: landing root (default ``settings.landing_dir``, i.e. ``$RAQIB_HOME/landing``).
         settings: Raqib settings (default :func:`raqib.settings.load_settings`); the
@@ -145,7 +146,8 @@ def crawl(
     """
     settings = settings or load_settings()
     if outlets is None:
-        outlets = load_outlets(outlets_file, list(outlet_names) if outlet_names else None)
+        outlets = load_outlets(outlets_file or settings.outlets_file,
+                               list(outlet_names) if outlet_names else None)
     elif outlet_names:
         unknown = set(outlet_names) - {o.name for o in outlets}
         if unknown:

@@ -42,8 +42,7 @@ with DAG(
         """Build and deliver every alert's digest; fail (and retry) if one was not delivered."""
         from alerts.digest import run_digests
 
-        summary = run_digests(alerts_file=os.environ.get("RAQIB_ALERTS_FILE") or None,
-                              since=(params or {}).get("since") or "24h")
+        summary = run_digests(since=(params or {}).get("since") or "24h")
         for r in summary.results:
             log.info("%s → %s: %s, %d article(s) in %d stor(ies)%s", r.alert, r.recipient,
                      r.status, r.articles, r.stories, f": {r.error}" if r.error else "")

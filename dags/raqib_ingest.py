@@ -53,8 +53,9 @@ with DAG(
     def list_outlets(params: dict | None = None) -> list[str]:
         """Names of the outlets to crawl, read from the outlets file now (not at parse time)."""
         from crawlers.config import load_outlets
+        from raqib.settings import load_settings
 
-        names = [o.name for o in load_outlets(os.environ.get("RAQIB_OUTLETS_FILE") or None,
+        names = [o.name for o in load_outlets(load_settings().outlets_file,
                                               (params or {}).get("outlets") or None)]
         log.info("outlets to crawl: %s", ", ".join(names))
         return names
@@ -66,7 +67,7 @@ with DAG(
         from crawlers.run import crawl
 
         get_current_context()["outlet_name"] = outlet  # type: ignore[typeddict-unknown-key]
-        summary = crawl(os.environ.get("RAQIB_OUTLETS_FILE") or None, [outlet],
+        summary = crawl(None, [outlet],
                         scrapy_settings=(params or {}).get("scrapy_settings") or None,
                         timeout=20 * 60)
         result = summary.outlets[outlet]

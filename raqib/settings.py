@@ -26,6 +26,8 @@ class Settings:
     """Resolved settings; build with :func:`load_settings`."""
 
     home: Path
+    outlets_file: Path = CONFIG_DIR / "outlets.yaml"
+    alerts_file: Path = CONFIG_DIR / "alerts.yaml"
     es_url: str | None = None
     es_api_key: str | None = field(default=None, repr=False)
     es_user: str | None = None
@@ -60,6 +62,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     get = env.get
     return Settings(
         home=Path(get("RAQIB_HOME") or "var").resolve(),
+        outlets_file=Path(get("RAQIB_OUTLETS_FILE") or CONFIG_DIR / "outlets.yaml"),
+        alerts_file=Path(get("RAQIB_ALERTS_FILE") or CONFIG_DIR / "alerts.yaml"),
         es_url=get("RAQIB_ES_URL") or None,
         es_api_key=get("RAQIB_ES_API_KEY") or None,
         es_user=get("RAQIB_ES_USER") or None,
