@@ -210,3 +210,24 @@ def test_outlet_failed_only_when_nothing_shows_the_site_working(fields: dict, fa
     from crawlers.run import OutletSummary
 
     assert OutletSummary(outlet="x", **fields).failed is failed
+
+
+def _page(paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return ("<html><body><nav><a href='/'>الرئيسية</a> <a href='/s'>سياسة</a></nav>"
+            f"<article><h1>عنوان</h1>{body}</article>"
+            "<footer>جميع الحقوق محفوظة</footer></body></html>")
+
+
+@pytest.mark.parametrize("count", [2, 8])  # a thin brief takes the fallback pass too
+def test_body_paragraphs_without_boilerplate(count: int):
+    import lxml.html
+
+    from crawlers.extraction.body import THIN_BODY_CHARS, extract_body
+
+    paras = [f"الفقرة رقم {i} من الخبر عن معارك ريف الرقة وتقدم القوات نحو المدينة." for i in
+             range(count)]
+    body = extract_body(lxml.html.fromstring(_page(paras)), "https://example.org/news/1")
+    assert [p for p in body if p != "عنوان"] == paras  # the headline is dropped later
+    assert not any("الرئيسية" in p or "محفوظة" in p for p in body)
+    assert (sum(map(len, paras)) < THIN_BODY_CHARS) is (count == 2)

@@ -19,7 +19,13 @@ def paragraphs(text: str | None) -> list[str]:
     return [line for line in lines if line]
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, precision: bool) -> list[str]:
+# Below this many characters the fast pass may have missed the article: let
+# trafilatura's fallback extractors (readability, jusText) try as well.
+THIN_BODY_CHARS = 400
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, precision: bool,
+                 fast: bool = False) -> list[str]:
     text = trafilatura.extract(
         tree,  # trafilatura works on its own copy of the tree
         url=url,
@@ -27,6 +33,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, precision: bool) -> list[st
         include_tables=False,
         favor_precision=precision,
         deduplicate=False,
+        fast=fast,
     )
     return paragraphs(text)
 
@@ -62,4 +69,9 @@ def extract_body(
         return _trafilatura(doc, url, precision=False) or paragraphs(
             "\n".join(doc.find(".//article").itertext())
         )
-    return _trafilatura(tree, url, precision=True)
+    # The fast pass (no fallback extractors) takes 2.6 ms instead of 4.4 ms a page
+    # (bench/crawl.py); thin results get the full treatment.
+    body = _trafilatura(tree, url, precision=True, fast=True)
+    if sum(map(len, body)) < THIN_BODY_CHARS:
+        body = _trafilatura(tree, url, precision=True) or body
+    return body
