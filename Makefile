@@ -13,12 +13,14 @@ $(BIN)/raqib: setup.cfg pyproject.toml
 
 install: $(BIN)/raqib
 
-# Debian packages: a JDK and Maven for Elasticsearch, Chromium for the browser tests.
+# Debian packages: a JDK and Maven for Elasticsearch, Chromium and Arabic fonts for the
+# browser tests and their screenshots.
 system:
 	@missing=""; \
 	command -v java >/dev/null     || missing="$$missing openjdk-17-jdk-headless"; \
 	command -v mvn >/dev/null      || missing="$$missing maven"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
