@@ -21,6 +21,7 @@ from elasticsearch import Elasticsearch
 
 from indexing.bulk import IndexingError, index_records
 from indexing.client import get_client
+from indexing.templates import ALIAS
 from raqib.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
     Stops at the first file the cluster could not take (``summary.error`` says why;
     that file and the ones after it stay pending for the next run).
     """
-    from processing.enrich import enrich_records
+    from processing.enrich import Enricher
 
     settings = settings or load_settings()
     landing_dir = Path(landing_dir or settings.landing_dir)
@@ -129,27 +130,30 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         return summary
     client = client or get_client(settings)
     dead_letter = settings.home / "dead-letter" / "index.jsonl"
-    for number, path in enumerate(todo):
-        if progress:
-            progress(path, number, len(todo))
-        result = FileResult(path=str(path))
-        # Dedup state persists under state_dir; re-processing a record gives the same answer.
-        records = list(enrich_records(read_landing(path, result), state_dir=settings.state_dir))
-        result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
-        try:
-            counts = index_records(records, client, dead_letter=dead_letter)
-        except IndexingError as exc:
-            summary.error = f"{path.name}: {exc}"
-            log.error("indexing stopped at %s: %s", path, exc)
-            break
-        result.created, result.updated = counts.created, counts.updated
-        result.failed = counts.failed
-        ledger.add(_key(path, landing_dir), result)
-        summary.files.append(result)
+    # One enricher for the run: the near-duplicate state is loaded (and locked) once,
+    # and saved after each file the cluster took, so a failed file is not remembered.
+    with Enricher(settings.state_dir) as enricher:
+        for number, path in enumerate(todo):
+            if progress:
+                progress(path, number, len(todo))
+            result = FileResult(path=str(path))
+            records = list(enricher.enrich(read_landing(path, result)))
+            result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
+            try:
+                counts = index_records(records, client, dead_letter=dead_letter)
+            except IndexingError as exc:
+                summary.error = f"{path.name}: {exc}"
+                log.error("indexing stopped at %s: %s", path, exc)
+                break
+            enricher.commit()
+            result.created, result.updated = counts.created, counts.updated
+            result.failed = counts.failed
+            ledger.add(_key(path, landing_dir), result)
+            summary.files.append(result)
     if progress:
         progress(todo[-1], len(summary.files), len(todo))
     if summary.files:
-        client.options(ignore_status=404).indices.refresh(index="raqib-articles")
+        client.options(ignore_status=404).indices.refresh(index=ALIAS)
     return summary
 
 
