@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from html import escape
 
@@ -62,6 +62,22 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
         raise QueryError(f"--since expects a number and a unit m/h/d/w, e.g. 7d or 24h: {value!r}")
     amount, unit = int(match.group(1)), match.group(2)
     return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+
+
+def parse_date(value: str, name: str, end_of_day: bool = False) -> datetime:
+    """``2015-05-21`` or ISO 8601 → aware datetime (UTC if no offset is given).
+
+    A bare date used as an upper bound (``to``) means the end of that day.
+    """
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{name}: expected a date like 2015-05-21 or 2015-05-21T09:30+03:00, "
+                         f"got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def build_query_string(text: str) -> tuple[str, set[str]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -167,7 +166,7 @@ def _print_process(summary) -> None:
         f"{totals['bad_lines']} malformed line(s) skipped."
     )
     if summary.error:
-        err_console.print(f"[red]Stopped:[/red] {summary.error}", markup=False)
+        err_console.print(f"Stopped: {summary.error}", style="red", markup=False)
 
 
 def _process(landing: Path | None) -> None:
@@ -186,7 +185,7 @@ def _process(landing: Path | None) -> None:
         try:
             summary = process_landing(landing_dir=landing, progress=progress)
         except NoClusterError as exc:
-            err_console.print(f"[red]{exc}[/red]")
+            err_console.print(str(exc), style="red", markup=False)
             raise typer.Exit(1) from None
     _print_process(summary)
     if summary.error:
@@ -208,17 +207,6 @@ def _snippet_text(snippet: str) -> Text:
     for i, part in enumerate(re.split(r"</?mark>", snippet)):
         text.append(html.unescape(part), style="bold yellow" if i % 2 else "")
     return text
-
-
-def _date_option(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        err_console.print(f"[red]{name} expects an ISO date such as 2015-05-21:[/red] {value!r}")
-        raise typer.Exit(2) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _print_results(result: dict) -> None:
@@ -260,20 +248,20 @@ def search_cmd(
 ) -> None:
     """Arabic-aware search of the indexed coverage."""
     from indexing.client import get_client
-    from indexing.search import QueryError, SearchRequest, search
+    from indexing.search import QueryError, SearchRequest, parse_date, search
 
     if sort not in (None, "relevance", "date"):
         err_console.print("[red]--sort is relevance or date[/red]")
         raise typer.Exit(2)
-    req = SearchRequest(text=query, topics=topic, outlets=outlet, places=place,
-                        language=language, since=since,
-                        date_from=_date_option(date_from, "--from"),
-                        date_to=_date_option(date_to, "--to"), sort=sort, limit=limit,
-                        offset=offset)
     try:
+        req = SearchRequest(text=query, topics=topic, outlets=outlet, places=place,
+                            language=language, since=since,
+                            date_from=parse_date(date_from, "--from") if date_from else None,
+                            date_to=parse_date(date_to, "--to", end_of_day=True) if date_to
+                            else None, sort=sort, limit=limit, offset=offset)
         result = search(get_client(), req)
     except QueryError as exc:
-        err_console.print(f"[red]{exc}[/red]", markup=False)
+        err_console.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

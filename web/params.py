@@ -9,9 +9,10 @@ understood raises :class:`ParamError`, which the app answers with 400.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
 from indexing.search import QueryError, SearchRequest, parse_since
+from indexing.search import parse_date as search_date
 
 MAX_LIMIT = 100
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
@@ -37,20 +38,11 @@ def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
 
 
 def parse_date(value: str, name: str, end_of_day: bool = False) -> datetime:
-    """``2015-05-21`` or ISO 8601 → aware datetime (UTC if no offset is given).
-
-    A bare date used as an upper bound (``to``) means the end of that day.
-    """
+    """:func:`indexing.search.parse_date`, its error as a ParamError (400)."""
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime.combine(day, time.min, tzinfo=UTC)
-            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ParamError(f"{name}: expected a date like 2015-05-21 or 2015-05-21T09:30+03:00, "
-                         f"got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return search_date(value, name, end_of_day)
+    except QueryError as exc:
+        raise ParamError(str(exc)) from None
 
 
 def _integer(value: str | None, name: str, default: int, low: int, high: int) -> int:
