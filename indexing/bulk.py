@@ -33,6 +33,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from indexing.templates import ALIAS, index_for, install_template
+from processing.normalize import normalize_for_search
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ class IndexSummary:
 
 def to_document(record: dict, now: datetime | None = None) -> tuple[str, str, dict]:
     """Return ``(index, id, source)`` for an article record; raises RecordError if unusable."""
-    from processing.normalize import normalize_for_search
-
     doc_id = record.get("id")
     if not doc_id or not isinstance(doc_id, str):
         raise RecordError("id: missing or not a string")
