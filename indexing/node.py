@@ -5,7 +5,8 @@ The minimal distribution (``integ-test-zip``) is fetched from Maven Central with
 under ``~/.cache/raqib/elasticsearch``, unpacked under ``$RAQIB_HOME/elasticsearch``
 and started detached on the machine's Java 17, bound to 127.0.0.1 with security
 off. Elasticsearch refuses to run as root, so when we are root the node runs as
-the unprivileged user ``nobody``.
+the unprivileged user ``nobody`` (and its files move to ``/var/lib/raqib`` when
+``nobody`` cannot enter ``$RAQIB_HOME``, see :func:`_prepare_node_dir`).
 
 State lives in ``$RAQIB_HOME/elasticsearch/node.json`` (url, ports, pid, version).
 """
@@ -13,6 +14,7 @@ State lives in ``$RAQIB_HOME/elasticsearch/node.json`` (url, ports, pid, version
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import pwd
@@ -32,6 +34,7 @@ from raqib.settings import Settings
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 RUN_AS_WHEN_ROOT = "nobody"
+SHARED_NODE_ROOT = Path("/var/lib/raqib")  # when nobody cannot enter RAQIB_HOME
 
 
 class NodeError(RuntimeError):
@@ -194,6 +197,32 @@ def _run_as() -> dict:
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
+def _reachable_by_nobody(path: Path) -> bool:
+    return all(os.stat(parent).st_mode & 0o001 for parent in path.parents)
+
+
+def _prepare_node_dir(settings: Settings, log: Callable[[str], None]) -> Path:
+    """``$RAQIB_HOME/elasticsearch``, created; the real (resolved) path is returned.
+
+    When we are root the node runs as ``nobody``, who cannot enter a private folder
+    such as a ``mktemp -d`` checkout. The node's files then live in
+    ``/var/lib/raqib/es-<hash of RAQIB_HOME>`` and ``$RAQIB_HOME/elasticsearch``
+    links there, so everything is still found under ``$RAQIB_HOME``.
+    """
+    base = node_dir(settings)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and not base.exists() and not _reachable_by_nobody(base):
+        key = hashlib.sha1(str(settings.home).encode()).hexdigest()[:12]
+        real = SHARED_NODE_ROOT / f"es-{key}"
+        real.mkdir(parents=True, exist_ok=True)
+        SHARED_NODE_ROOT.chmod(0o755)
+        base.symlink_to(real, target_is_directory=True)
+        log(f"'{RUN_AS_WHEN_ROOT}' (who runs Elasticsearch when we are root) cannot enter "
+            f"{settings.home}: the node's files live in {real}, linked from {base}.")
+    base.mkdir(parents=True, exist_ok=True)
+    return base.resolve()
+
+
 def _hand_over(base: Path) -> None:
     """Give the node's folder to the unprivileged user and check it can reach it."""
     if os.geteuid() != 0:
@@ -201,12 +230,11 @@ def _hand_over(base: Path) -> None:
     user = pwd.getpwnam(RUN_AS_WHEN_ROOT)
     for path in [base, *base.rglob("*")]:
         os.lchown(path, user.pw_uid, user.pw_gid)
-    for parent in base.parents:
-        if not os.stat(parent).st_mode & 0o001:
-            raise NodeError(
-                f"{parent} is not searchable by '{RUN_AS_WHEN_ROOT}', who runs Elasticsearch when "
-                f"we are root: choose a RAQIB_HOME outside it (or chmod o+x {parent})."
-            )
+    if not _reachable_by_nobody(base):
+        raise NodeError(
+            f"{base} is not reachable by '{RUN_AS_WHEN_ROOT}', who runs Elasticsearch when "
+            f"we are root: choose a RAQIB_HOME elsewhere or let others enter its folders."
+        )
 
 
 def log_tail(settings: Settings, lines: int = 30) -> str:
@@ -253,8 +281,7 @@ def ensure_up(settings: Settings, timeout: float = 120.0,
         return state
     java_home = _java_home()
     version = es_version()
-    base = node_dir(settings)
-    base.mkdir(parents=True, exist_ok=True)
+    base = _prepare_node_dir(settings, log)
     es_home = _unpack(fetch_distribution(version, log), base, version)
     http_port = _free_port(state.http_port if state else 9200)
     transport_port = _free_port(state.transport_port if state else 9300)

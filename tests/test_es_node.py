@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,13 +22,17 @@ runner = CliRunner()
 
 @pytest.fixture
 def node_home(monkeypatch: pytest.MonkeyPatch):
-    home = Path(tempfile.mkdtemp(prefix="raqib-test-node-"))
-    home.chmod(0o755)
+    # A private folder (0700, like `mktemp -d`): as root, 'nobody' who runs the node cannot
+    # enter it, so this also covers the node's files moving to /var/lib/raqib.
+    home = Path(tempfile.mkdtemp(prefix="raqib-test-node-")) / "var"
     monkeypatch.setenv("RAQIB_HOME", str(home))
     monkeypatch.setenv("RAQIB_ES_HEAP", "256m")
     monkeypatch.delenv("RAQIB_ES_URL", raising=False)
     yield home
     runner.invoke(app, ["es", "down"])
+    node_files = (home / "elasticsearch").resolve()
+    shutil.rmtree(home.parent, ignore_errors=True)
+    shutil.rmtree(node_files, ignore_errors=True)
 
 
 def test_up_status_down_and_a_stopped_node_loses_nothing(node_home: Path):
@@ -38,6 +44,8 @@ def test_up_status_down_and_a_stopped_node_loses_nothing(node_home: Path):
     state = read_state(load_settings())
     assert state is not None and state.url.startswith("http://127.0.0.1:")
     assert (node_home / "elasticsearch" / "data").is_dir()  # data under $RAQIB_HOME
+    # as root, the node's files moved where 'nobody' can reach them
+    assert (node_home / "elasticsearch").is_symlink() is (os.geteuid() == 0)
 
     record = make_record("https://example.org/news/1", "عنوان", "التحالف الدولي يقصف مواقع داعش")
     client = get_client()
