@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,25 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# ../shared/samples beside the checkout: real text that is not ours, never copied here.
-SAMPLES_DIR = REPO_ROOT.parent / "shared" / "samples"
+
+
+def _samples_dir() -> Path:
+    """``shared/samples``: real text that is not ours, so never copied into the repo.
+
+    Looked up in ``RAQIB_SAMPLES_DIR``, beside this checkout (as in CI), or beside the
+    local repository this checkout was cloned from (``git clone . /tmp/x``).
+    """
+    if os.environ.get("RAQIB_SAMPLES_DIR"):
+        return Path(os.environ["RAQIB_SAMPLES_DIR"])
+    candidates = [REPO_ROOT.parent / "shared" / "samples"]
+    origin = subprocess.run(["git", "-C", str(REPO_ROOT), "config", "remote.origin.url"],
+                            capture_output=True, text=True).stdout.strip()
+    if origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared" / "samples")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SAMPLES_DIR = _samples_dir()
 SAMPLE_ARTICLE = SAMPLES_DIR / "elnashra-palmyra-2015.txt"
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
@@ -21,6 +39,9 @@ ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     """Body of the real النشرة article (Palmyra, May 2015), paragraphs separated by blank lines."""
+    if not SAMPLE_ARTICLE.exists():
+        pytest.fail(f"the shared sample article is missing: {SAMPLE_ARTICLE} (put shared/ beside "
+                    "the checkout or set RAQIB_SAMPLES_DIR)", pytrace=False)
     return SAMPLE_ARTICLE.read_text(encoding="utf-8")
 
 
