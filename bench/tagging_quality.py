@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from processing.evaluation import CORE_TOPICS, evaluate, load_items
+from raqib.evaluation import CORE_TOPICS, evaluate_snippets, load_items
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_SETS = [DATA / "topics_eval.yaml", DATA / "topics_holdout.yaml", DATA / "topics_fresh.yaml"]
@@ -21,7 +21,7 @@ DEFAULT_SETS = [DATA / "topics_eval.yaml", DATA / "topics_holdout.yaml", DATA / 
 
 def show(path: Path) -> bool:
     items = load_items(path)
-    report = evaluate(items)
+    report = evaluate_snippets(items)
     print(f"\n{path.name}: {len(items)} snippets "
           f"({sum(1 for i in items if i.get('hard'))} hard negatives)")
     print(f"  {'topic':<14}{'P':>7}{'R':>7}{'tp':>5}{'fp':>5}{'fn':>5}")

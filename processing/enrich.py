@@ -48,7 +48,7 @@ class Enricher:
 
     def enrich_one(self, record: dict) -> dict:
         """A copy of ``record`` with the processing fields added."""
-        doc = Doc.from_text(article_text(record))
+        doc = Doc.from_record(record)
         lang = language_of_record(record)
         dedup = self.deduper.check(record, tokens=doc.tokens)
         out = dict(record)

@@ -51,6 +51,7 @@ from functools import lru_cache
 __all__ = [
     "MARKS",
     "TOKEN_RE",
+    "name_forms",
     "normalize",
     "normalize_for_search",
     "normalize_token",
@@ -102,12 +103,14 @@ _ARTICLE_PREFIXES = tuple(sorted(
     key=len, reverse=True,
 ))
 _BARE_PREFIXES = ("وب", "ول", "و", "ب", "ل")  # bare ك and ف are mostly root letters
-_ALL_PREFIXES = tuple(sorted(set(_ARTICLE_PREFIXES) | set(_BARE_PREFIXES), key=len, reverse=True))
+_ARTICLE_SET = frozenset(_ARTICLE_PREFIXES)
+_BARE_SET = frozenset(_BARE_PREFIXES)
+_PREFIX_SET = _ARTICLE_SET | _BARE_SET
 # و/ب/ل + a broken plural (فعائل) of a root starting with that letter: وسائل, وثائق, بدائل.
 # (فعلاء plurals such as وزراء are in _PROTECTED: the pattern also fits بغطاء, وبناء.)
 _BROKEN_PLURAL_RE = re.compile(r"^.اء.$")
-_SUFFIXES = (("ها", "pron"), ("ان", "num"), ("ات", "num"), ("ون", "num"), ("ين", "num"),
-             ("يه", "nisba"), ("ه", "h"), ("ي", "nisba"))
+_SUFFIX_CLASS = {"ها": "pron", "ان": "num", "ات": "num", "ون": "num", "ين": "num",
+                 "يه": "nisba", "ه": "h", "ي": "nisba"}
 
 # Words kept whole once clitics are removed: proper nouns, and a few words the prefix and
 # suffix rules would otherwise mangle (برنامج, كانتون, وزراء).
@@ -158,21 +161,22 @@ def stem(word: str) -> str:
         return _ALIASES[word]
     if word in _PROTECTED:
         return word
-    for p in _ALL_PREFIXES:  # a clitic on a protected name: للبنان, وبغداد
-        if word.startswith(p):
-            rest = word[len(p):]
-            if rest in _PROTECTED:
-                return rest
-            if rest in _ALIASES:
-                return _ALIASES[rest]
-    for p in _ARTICLE_PREFIXES:
-        if word.startswith(p) and len(word) - len(p) >= 2:
+    # the proclitic groups this word starts with, longest first (at most 4 letters)
+    prefixes = [p for p in (word[:4], word[:3], word[:2], word[:1]) if p in _PREFIX_SET]
+    for p in prefixes:  # a clitic on a protected name: للبنان, وبغداد
+        rest = word[len(p):]
+        if rest in _PROTECTED:
+            return rest
+        if rest in _ALIASES:
+            return _ALIASES[rest]
+    for p in prefixes:
+        if p in _ARTICLE_SET and len(word) - len(p) >= 2:
             return _final(_strip_suffixes(word[len(p):]))
     whole = _strip_suffixes(word)
     if whole in _PROTECTED:  # اللبنانيين → لبنان, not ل + بنان
         return whole
-    for p in _BARE_PREFIXES:  # only if 4+ letters or a known stem remain: بلدية ≠ لديه
-        if word.startswith(p):
+    for p in prefixes:  # only if 4+ letters or a known stem remain: بلدية ≠ لديه
+        if p in _BARE_SET:
             rest = _strip_suffixes(word[len(p):])
             if rest in _KNOWN_STEMS or (len(rest) >= 4 and not _BROKEN_PLURAL_RE.match(rest)):
                 return _final(rest)
@@ -195,18 +199,18 @@ def _strip_suffixes(w: str) -> str:
     if w in _PROTECTED:
         return w
     used: set[str] = set()
-    changed = True
-    while changed and len(w) > 3:
-        changed = False
-        for suffix, cls in _SUFFIXES:
-            if (cls not in used and w.endswith(suffix) and len(w) - len(suffix) >= 3
+    while len(w) > 3:
+        for suffix in (w[-2:], w[-1:]):  # longest first; a word ends with one of each length
+            cls = _SUFFIX_CLASS.get(suffix)
+            if (cls is not None and cls not in used and len(w) - len(suffix) >= 3
                     and w[: -len(suffix)] not in _NO_DERIVE):
                 w = w[: -len(suffix)]
                 used.add(cls)
-                changed = True
                 if w in _PROTECTED:
                     return w
                 break
+        else:
+            break
     return w
 
 
@@ -257,3 +261,20 @@ def tokens_with_spans(text: str, stemmed: bool = True) -> list[tuple[str, int, i
         else:
             append((tok, start, end))
     return out
+
+
+_PROCLITICS = ("", "و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل")
+
+
+@lru_cache(maxsize=4096)
+def name_forms(word: str) -> frozenset[str]:
+    """Spellings of one *normalised* name word with proclitics and nothing else.
+
+    A name is matched as a whole lexeme: و ف ب ك ل and the article may precede it, but no
+    suffix is stripped, so الجولاني (→ للجولاني, والجولاني, جولاني) never meets الجولة,
+    جولات or الجولان, which light stemming folds together.
+    """
+    core = word[2:] if word.startswith("ال") and len(word) > 4 else word
+    forms = {c + core for c in _PROCLITICS} | {c + "ال" + core for c in _PROCLITICS}
+    forms |= {c + "لل" + core for c in ("", "و", "ف")}
+    return frozenset(forms)

@@ -11,6 +11,7 @@ spaces in a stream of space-separated tokens).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
@@ -31,14 +32,42 @@ def phrase_key(phrase: str) -> str:
 
 
 class Doc:
-    """A text with its normalised tokens; ``quote``/``raw`` give the original words back."""
+    """A text with its normalised tokens; ``quote``/``raw`` give the original words back.
 
-    __slots__ = ("text", "raw_tokens", "tokens", "stream", "_tok2raw", "_spans", "_matches")
+    The text's structure is kept as token offsets: ``sentence_starts[k]`` is the first
+    token of sentence *k* and ``sentence_paragraphs[k]`` its paragraph. Paragraphs are
+    lines; sentences end at ``. ! ? ؟`` followed by a space. ``has_title``: paragraph 0
+    is the headline (:meth:`from_record`). A dateline at the start of the first body
+    paragraphs ("دبي، الإمارات العربية المتحدة (CNN)—", "واس- الرياض:", a short first
+    line "عين اليوم – عدن") becomes a sentence of its own, listed in ``datelines``.
+    """
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("text", "raw_tokens", "tokens", "stream", "sentence_starts",
+                 "sentence_paragraphs", "datelines", "has_title", "_tok2raw", "_spans",
+                 "_matches")
+
+    def __init__(self, text: str, *, has_title: bool = False) -> None:
         self.text = text
-        self.raw_tokens: list[str] = TOKEN_RE.findall(text)
-        norm = list(map(search_token, self.raw_tokens))
+        self.has_title = has_title
+        raw: list[str] = []
+        starts: list[int] = []
+        paragraphs: list[int] = []
+        datelines: list[int] = []
+        findall = TOKEN_RE.findall
+        first_body = 1 if has_title else 0
+        for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
+            sentences = _SENTENCE_END_RE.split(paragraph)
+            if first_body <= number <= first_body + 1 and (line := _dateline(paragraph)):
+                datelines.append(len(starts))
+                sentences = [line, *_SENTENCE_END_RE.split(paragraph[len(line):])]
+            for sentence in sentences:
+                words = findall(sentence)
+                if words:
+                    starts.append(len(raw))
+                    paragraphs.append(number)
+                    raw += words
+        self.raw_tokens: list[str] = raw
+        norm = list(map(search_token, raw))
         self.stream = " " + " ".join(norm) + " "
         self._spans: list[tuple[int, int]] = []  # filled on demand, from the start
         self._matches = None
@@ -52,10 +81,25 @@ class Doc:
                     self.tokens.append(part)
                     self._tok2raw.append(r)
             self.stream = " " + " ".join(self.tokens) + " "
+            starts = [bisect_left(self._tok2raw, r) for r in starts]
+        self.sentence_starts: list[int] = starts
+        self.sentence_paragraphs: list[int] = paragraphs
+        self.datelines: frozenset[int] = frozenset(datelines)
 
     @classmethod
     def from_text(cls, text: str) -> Doc:
         return cls(text)
+
+    @classmethod
+    def from_record(cls, record: dict) -> Doc:
+        """Title, lead and body of an article record; the title is paragraph 0."""
+        title = (record.get("title") or "").replace("\n", " ")
+        parts = [title, record.get("lead") or "", record.get("body") or ""]
+        return cls("\n".join(p for p in parts if p), has_title=bool(title.strip()))
+
+    def sentence_of(self, i: int) -> int:
+        """Index of the sentence that holds token ``i``."""
+        return bisect_right(self.sentence_starts, i) - 1
 
     def _raw_index(self, i: int) -> int:
         return i if self._tok2raw is None else self._tok2raw[i]
@@ -94,6 +138,34 @@ class Doc:
         return self.stream.count(" ", 0, stream_pos) - 1
 
 
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?؟])\s+")
+# A dateline: up to 8 words ended by a dash, a colon or "(Agency)" and a dash, early in
+# the first body paragraph; or a short first line with a dash or a date in it.
+_DATELINE_RE = re.compile(r"\s*(?:[^\s.!?؟:()\-–—،,]+[\s،,]+){0,7}?[^\s.!?؟:()\-–—،,]+[\s،,]*"
+                          r"(?:\([^()\n]{1,30}\)\s*[-–—:]+|\s[-–—]+\s*|[-–—]+\s|:)\s*")
+_SHORT_DATELINE_RE = re.compile(r"^[^.!?؟]{2,90}$")
+_DASH_RE = re.compile(r"\s[-–—]\s")
+_NUMBER_RE = re.compile(r"\d+")
+_YEAR_RE = re.compile(r"(?<!\d)(?:1[34]|20)\d\d(?!\d)")
+
+
+def _dateline(paragraph: str) -> str | None:
+    """The dateline that opens ``paragraph`` (with its separator), if any."""
+    end = 0
+    head = paragraph[:160]
+    while found := _DATELINE_RE.match(head, end):
+        if len(paragraph[:found.end()].split()) > 10:
+            break
+        end = found.end()
+    if 0 < end < len(paragraph):
+        return paragraph[:end]
+    words = len(paragraph.split())
+    if _SHORT_DATELINE_RE.match(paragraph) and (
+            words <= 6 and _DASH_RE.search(paragraph)
+            or words <= 14 and len(_NUMBER_RE.findall(paragraph)) >= 2
+            and _YEAR_RE.search(paragraph)):
+        return paragraph
+    return None
 _WORD_CHAR_RE = re.compile(f"[\\w{MARKS}\u200c\u200d]")
 
 

@@ -164,6 +164,10 @@ class PlaceTagger:
 
     def tag(self, doc: Doc) -> list[dict]:
         """Places named in ``doc``, in order of first mention."""
+        return [record for record, _first in self.tag_with_positions(doc)]
+
+    def tag_with_positions(self, doc: Doc) -> list[tuple[dict, int]]:
+        """Places named in ``doc`` with the first token of their first mention."""
         hits = self._index.find(doc)
         if not hits:
             return []
@@ -180,7 +184,7 @@ class PlaceTagger:
         plain = [(f, la) for pi, f, la in names if self._context[pi] is None]
         starts = {f for f, _ in plain}
         ends = {la for _, la in plain}
-        found: list[int] = []
+        found: dict[int, int] = {}
         for pi, first, last in names:
             if pi in found:
                 continue
@@ -188,8 +192,8 @@ class PlaceTagger:
             if context is not None and not _has_context(doc, first, last, *context,
                                                         starts, ends):
                 continue
-            found.append(pi)
-        return [self._records[pi] for pi in found]
+            found[pi] = first
+        return [(self._records[pi], first) for pi, first in found.items()]
 
 
 def _has_context(doc: Doc, first: int, last: int, cues: _Cues, shared: bool,

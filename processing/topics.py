@@ -1,30 +1,42 @@
-"""Explainable topic tagging from ``config/topics.yaml``.
+"""Explainable topic tagging from ``config/topics.yaml``: cues, context rules and salience.
 
-The taxonomy is validated with pydantic; a broken one (duplicate ids, empty phrases, bad
-weights, unknown keys or topic references) raises :class:`TaxonomyError` naming the
-topic. All phrases of all topics — triggers, exclusions and context phrases — go into one
-Aho-Corasick automaton (:class:`processing.phrases.PhraseIndex`), so a document is scanned
-once. The rules (exclude, near, near_topics, not_near, definite, weights, threshold) are
-explained at the top of ``config/topics.yaml``.
+The taxonomy is validated with pydantic; a broken one raises :class:`TaxonomyError` naming
+the file, the topic and the field. All phrases of all topics — cues, exclusions and
+context phrases — go into one Aho-Corasick automaton (:class:`processing.phrases.PhraseIndex`),
+so a document is scanned once.
+
+A topic is tagged when it is a *subject* of the article, not when it is merely mentioned.
+Every cue that survives its context rules (exclude, near, near_topics, not_near, definite,
+name) lands in a sentence; each sentence that carries a cue adds its zone's weight
+(headline, lead, body; the teaser tail adds nothing) times the cue's strength (strong 1,
+weak ``salience.weak``). The topic is tagged when that salience reaches the topic's
+threshold, or when the cues cover at least ``salience.share`` of the sentences (a short
+text about one thing). The model and its defaults are documented at the top of
+``config/topics.yaml``.
 
 Output per tagged topic (DESIGN: article record): ``{id, label_ar, label_en, score,
-evidence}`` where ``evidence`` lists the phrases that fired, as written in the text.
+evidence}`` plus why it passed: ``in_title``, ``in_lead``, ``mentions``, ``sentences``,
+``paragraphs``, ``cues``. ``score`` is the salience; ``evidence`` lists the phrases that
+fired, as written in the text.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from processing.normalize import normalize_token
+from processing.normalize import TOKEN_RE, name_forms, normalize_token
 from processing.phrases import Doc, PhraseIndex, phrase_key
+from processing.salience import Salience, Zones, teaser_start
 from raqib.settings import CONFIG_DIR
 
 __all__ = [
@@ -39,11 +51,12 @@ __all__ = [
 
 DEFAULT_PATH = CONFIG_DIR / "topics.yaml"
 MAX_EVIDENCE = 10
+WEAK_AFTER_GAP = 3  # words between a weak_after phrase and the cue, at most 2
 _ARTICLE_RE = re.compile(r"^(?:[وف]?[بك]?ال|[وف]?لل)")
 
 
 class TaxonomyError(ValueError):
-    """The taxonomy file is unusable; the message names the file and the topic."""
+    """The taxonomy file is unusable; the message names the file, the topic and the field."""
 
 
 class PhraseSpec(BaseModel):
@@ -51,10 +64,12 @@ class PhraseSpec(BaseModel):
 
     text: str = Field(min_length=1)
     variants: list[str] = []
-    weight: float = Field(1.0, gt=0, le=10)
+    strength: Literal["strong", "weak"] = "strong"
+    name: bool = False
     near: list[str] = []
     near_topics: list[str] = []
     not_near: list[str] = []
+    weak_after: list[str] = []
     window: int | None = Field(None, ge=1, le=500)
     definite: bool = False
 
@@ -90,8 +105,9 @@ class TopicSpec(BaseModel):
 class Defaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = Field(1.0, gt=0)
+    threshold: float = Field(3.0, gt=0)
     window: int = Field(25, ge=1, le=500)
+    salience: Salience = Salience()
 
 
 class Taxonomy(BaseModel):
@@ -111,7 +127,7 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def parse_taxonomy(data: Any, source: str = "topics.yaml") -> Taxonomy:
-    """Validate a loaded YAML document; every error names ``source`` and the topic."""
+    """Validate a loaded YAML document; every error names ``source``, the topic and field."""
     if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
         raise TaxonomyError(f"{source}: expected a mapping with a 'topics' list")
     topics: list[TopicSpec] = []
@@ -131,32 +147,32 @@ def parse_taxonomy(data: Any, source: str = "topics.yaml") -> Taxonomy:
     try:
         taxonomy = Taxonomy.model_validate({"defaults": data.get("defaults") or {}, "topics": []})
     except ValidationError as exc:
-        raise TaxonomyError(f"{source}: defaults: {_first_error(exc)}") from None
+        raise TaxonomyError(f"{source}: defaults.{_first_error(exc)}") from None
     for topic in topics:
-        for phrase in topic.phrases:
+        for pi, phrase in enumerate(topic.phrases):
             for ref in phrase.near_topics:
                 if ref not in seen:
-                    raise TaxonomyError(
-                        f"{source}: topic {topic.id!r}: near_topics refers to unknown topic {ref!r}"
-                    )
+                    raise TaxonomyError(f"{source}: topic {topic.id!r}: phrases.{pi}.near_topics "
+                                        f"refers to unknown topic {ref!r}")
     return taxonomy.model_copy(update={"topics": topics})
 
 
 def _check_phrases(topic: TopicSpec, label: str) -> None:
     triggers: set[str] = set()
-    for phrase in topic.phrases:
-        for group, items in (("phrase", phrase.surfaces), ("near", phrase.near),
-                             ("not_near", phrase.not_near)):
+    for pi, phrase in enumerate(topic.phrases):
+        for group, items in (("text", phrase.surfaces), ("near", phrase.near),
+                             ("not_near", phrase.not_near), ("weak_after", phrase.weak_after)):
             for text in items:
                 if not phrase_key(text):
-                    raise TaxonomyError(f"{label}: {group} {text!r} is empty after normalisation")
+                    raise TaxonomyError(f"{label}: phrases.{pi}.{group}: {text!r} is empty "
+                                        "after normalisation")
         triggers.update(phrase_key(s) for s in phrase.surfaces)
     for text in topic.exclude:
         key = phrase_key(text)
         if not key:
-            raise TaxonomyError(f"{label}: exclude {text!r} is empty after normalisation")
+            raise TaxonomyError(f"{label}: exclude: {text!r} is empty after normalisation")
         if key in triggers:
-            raise TaxonomyError(f"{label}: {text!r} is both a phrase and an exclusion")
+            raise TaxonomyError(f"{label}: exclude: {text!r} is both a phrase and an exclusion")
 
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
@@ -164,7 +180,7 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     path = Path(path) if path else DEFAULT_PATH
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise TaxonomyError(f"{path}: {exc}") from None
     return parse_taxonomy(data, source=str(path))
 
@@ -173,13 +189,28 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
 class _Rule:
     topic: int
     phrase: int
-    weight: float
+    strength: float
     window: int
     near: frozenset[int]
     near_topics: tuple[int, ...]
     not_near: frozenset[int]
     definite: bool
     conditional: bool
+    weak_after: frozenset[int]
+    names: tuple[tuple[frozenset[str], ...], ...]  # per surface: allowed forms per word
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One cue occurrence that counted for a topic (tokens ``first..last``)."""
+
+    rule: _Rule
+    first: int
+    last: int
+    weak: bool = False  # a weak_after phrase stands right before it
+
+    def strength(self, weak: float) -> float:
+        return weak if self.weak else self.rule.strength
 
 
 class TopicTagger:
@@ -187,7 +218,9 @@ class TopicTagger:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
+        self.salience = taxonomy.defaults.salience
         self._topics = taxonomy.topics
+        self._by_id = {t.id: t for t in taxonomy.topics}
         self._thresholds = [t.threshold or taxonomy.defaults.threshold for t in self._topics]
         index = {t.id: i for i, t in enumerate(self._topics)}
         contexts: dict[str, int] = {}
@@ -206,90 +239,184 @@ class TopicTagger:
             for text in topic.exclude:
                 entries.append((text, ("X", ti)))
             for pi, phrase in enumerate(topic.phrases):
+                names = tuple(
+                    tuple(name_forms(normalize_token(w)) for w in TOKEN_RE.findall(text))
+                    for text in phrase.surfaces) if phrase.name else ()
                 rule = _Rule(
                     topic=ti,
                     phrase=pi,
-                    weight=phrase.weight,
+                    strength=1.0 if phrase.strength == "strong" else self.salience.weak,
                     window=phrase.window or topic.window or taxonomy.defaults.window,
                     near=ctx_ids(phrase.near),
                     near_topics=tuple(index[r] for r in phrase.near_topics),
                     not_near=ctx_ids(phrase.not_near),
                     definite=phrase.definite,
                     conditional=phrase.conditional,
+                    weak_after=ctx_ids(phrase.weak_after),
+                    names=names,
                 )
                 rid = len(self._rules)
                 self._rules.append(rule)
-                for text in phrase.surfaces:
-                    entries.append((text, ("T", rid)))
+                for si, text in enumerate(phrase.surfaces):
+                    entries.append((text, ("T", rid, si)))
         self._index = PhraseIndex(entries)
 
-    def tag(self, doc: Doc) -> list[dict]:
-        """Topics of ``doc`` with score and evidence, highest score first."""
-        hits = self._index.find(doc)
-        if not hits:
-            return []
+    def _scan(self, doc: Doc) -> tuple[list[tuple[_Rule, int, int]], dict, dict]:
+        """Cue matches (name rule applied, one per cue and place), exclusions, contexts."""
         triggers: list[tuple[_Rule, int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
         context: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        strong: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for (kind, ref), first, last in hits:
-            span = (first, last)
+        seen: set[tuple[int, int, int]] = set()
+        for payload, first, last in self._index.find(doc):
+            kind = payload[0]
             if kind == "T":
-                rule = self._rules[ref]
-                triggers.append((rule, *span))
-                if not rule.conditional:
-                    strong[rule.topic].append(span)
+                rule = self._rules[payload[1]]
+                key = (payload[1], first, last)  # several spellings of a cue share a key
+                if key in seen or (rule.names and not _is_name(doc, first, last,
+                                                               rule.names[payload[2]])):
+                    continue
+                seen.add(key)
+                triggers.append((rule, first, last))
             elif kind == "X":
-                excluded[ref].append(span)
+                excluded[payload[1]].append((first, last))
             else:
-                context[ref].append(span)
+                context[payload[1]].append((first, last))
+        return triggers, excluded, context
 
-        fired: dict[int, dict[int, float]] = defaultdict(dict)
-        evidence: dict[int, list[str]] = defaultdict(list)
-        quoted: set[tuple] = set()
-        for rule, first, last in triggers:
-            if any(a <= last and first <= b for a, b in excluded.get(rule.topic, ())):
-                continue
-            if rule.conditional and not self._context_ok(rule, first, last, doc, context, strong):
-                continue
-            fired[rule.topic][rule.phrase] = rule.weight
-            quotes = evidence[rule.topic]
-            key = (rule.topic, doc.raw(first), doc.raw(last), last - first)
-            if key not in quoted and len(quotes) < MAX_EVIDENCE:
-                quoted.add(key)  # the same words as written: quote once
-                quote = doc.quote(first, last)
-                if quote not in quotes:
-                    quotes.append(quote)
+    def matches(self, doc: Doc) -> Iterator[tuple[str, str, int, int]]:
+        """Cue matches before context rules: (topic id, phrase text, first, last)."""
+        for rule, first, last in self._scan(doc)[0]:
+            topic = self._topics[rule.topic]
+            yield topic.id, topic.phrases[rule.phrase].text, first, last
 
+    def cues(self, doc: Doc) -> dict[int, list[Cue]]:
+        """The cues that count, per topic index: context rules applied, salience not yet."""
+        triggers, excluded, context = self._scan(doc)
+        if not triggers:
+            return {}
+        found: dict[int, list[Cue]] = defaultdict(list)
+        counted: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        spans = _Spans(context)
+        # Two passes: cues that need another topic nearby (near_topics) look at the cues
+        # of that topic that counted on their own in the first pass.
+        for second in (False, True):
+            for rule, first, last in triggers:
+                if bool(rule.near_topics) != second:
+                    continue
+                if any(a <= last and first <= b for a, b in excluded.get(rule.topic, ())):
+                    continue
+                if rule.conditional and not _context_ok(rule, first, last, doc, spans,
+                                                        counted):
+                    continue
+                weak = bool(rule.weak_after) and spans.ends_before(rule.weak_after, first,
+                                                                   WEAK_AFTER_GAP)
+                found[rule.topic].append(Cue(rule, first, last, weak))
+                if not second:
+                    counted[rule.topic].append((first, last))
+        for cues in found.values():
+            cues.sort(key=lambda c: c.first)
+        return found
+
+    def explain(self, doc: Doc) -> dict[str, dict]:
+        """Every topic with a cue that counted: salience, why, evidence and ``passed``."""
+        found = self.cues(doc)
+        if not found:
+            return {}
+        zones = Zones(doc, self.salience, teaser_start(doc, self.salience))
+        weak = self.salience.weak
+        out = {}
+        for ti, cues in found.items():
+            why = zones.measure([(c.first, c.strength(weak), c.rule.phrase) for c in cues])
+            strong = why.pop("strong")
+            why["passed"] = strong > 0 and (why["score"] >= self._thresholds[ti]
+                                            or zones.covers(why, self.salience.share))
+            why["evidence"] = _evidence(doc, cues)
+            out[self._topics[ti].id] = why
+        return out
+
+    def tag(self, doc: Doc) -> list[dict]:
+        """Topics of ``doc`` that are its subjects, with salience and evidence, best first."""
         out = []
-        for ti, phrases in fired.items():
-            score = round(sum(phrases.values()), 2)
-            if score >= self._thresholds[ti]:
-                topic = self._topics[ti]
-                out.append({"id": topic.id, "label_ar": topic.label_ar,
-                            "label_en": topic.label_en, "score": score,
-                            "evidence": evidence[ti]})
+        for tid, why in self.explain(doc).items():
+            if not why.pop("passed"):
+                continue
+            topic = self._by_id[tid]
+            out.append({"id": tid, "label_ar": topic.label_ar, "label_en": topic.label_en,
+                        "score": why.pop("score"), "evidence": why.pop("evidence"), **why})
         out.sort(key=lambda t: -t["score"])
         return out
 
-    @staticmethod
-    def _context_ok(rule: _Rule, first: int, last: int, doc: Doc,
-                    context: dict[int, list[tuple[int, int]]],
-                    strong: dict[int, list[tuple[int, int]]]) -> bool:
-        w = rule.window
 
-        def near(spans: list[tuple[int, int]]) -> bool:
-            return any(a - last <= w and first - b <= w and (a, b) != (first, last)
-                       for a, b in spans)
+def _is_name(doc: Doc, first: int, last: int, forms: tuple[frozenset[str], ...]) -> bool:
+    """Each matched word is the name itself, with proclitics only (no suffix stripped)."""
+    if len(forms) != last - first + 1:
+        return True  # NFKC changed the word count: keep the stemmed match
+    return all(normalize_token(doc.raw(first + k)) in allowed for k, allowed in enumerate(forms))
 
-        if rule.definite and not _ARTICLE_RE.match(normalize_token(doc.raw(first))):
-            return False
-        if rule.not_near and any(near(context.get(c, [])) for c in rule.not_near):
-            return False
-        if rule.near or rule.near_topics:
-            return (any(near(context.get(c, [])) for c in rule.near)
-                    or any(near(strong.get(t, [])) for t in rule.near_topics))
-        return True
+
+def _evidence(doc: Doc, cues: list[Cue]) -> list[str]:
+    quotes: list[str] = []
+    seen: set[tuple] = set()
+    for cue in cues:
+        key = (doc.raw(cue.first), doc.raw(cue.last), cue.last - cue.first)
+        if key in seen:
+            continue
+        seen.add(key)  # the same words as written: quote once
+        quote = doc.quote(cue.first, cue.last)
+        if quote not in quotes:
+            quotes.append(quote)
+            if len(quotes) == MAX_EVIDENCE:
+                break
+    return quotes
+
+
+class _Spans:
+    """Context phrase occurrences of one document, looked up by groups of context ids."""
+
+    def __init__(self, context: dict[int, list[tuple[int, int]]]) -> None:
+        self.context = context
+        self._merged: dict[frozenset[int], tuple[list[int], list[tuple[int, int]]]] = {}
+        self._ends: dict[frozenset[int], set[int]] = {}
+
+    def near(self, ids: frozenset[int], first: int, last: int, window: int) -> bool:
+        """Does one of these phrases (not the cue itself) lie within ``window`` words?"""
+        merged = self._merged.get(ids)
+        if merged is None:
+            spans = sorted(s for c in ids for s in self.context.get(c, ()))
+            merged = self._merged[ids] = ([a for a, _ in spans], spans)
+        starts, spans = merged
+        lo = bisect_left(starts, first - window - _MAX_PHRASE_WORDS)
+        hi = bisect_right(starts, last + window)
+        return _any_near(spans[lo:hi], first, last, window)
+
+    def ends_before(self, ids: frozenset[int], first: int, gap: int) -> bool:
+        """Does one of these phrases end at most ``gap`` words before token ``first``?"""
+        ends = self._ends.get(ids)
+        if ends is None:
+            ends = self._ends[ids] = {b for c in ids for _a, b in self.context.get(c, ())}
+        return any(first - g in ends for g in range(1, gap + 1))
+
+
+_MAX_PHRASE_WORDS = 12
+
+
+def _any_near(spans: Iterable[tuple[int, int]], first: int, last: int, window: int) -> bool:
+    return any(a - last <= window and first - b <= window and (a, b) != (first, last)
+               for a, b in spans)
+
+
+def _context_ok(rule: _Rule, first: int, last: int, doc: Doc, spans: _Spans,
+                counted: dict[int, list[tuple[int, int]]]) -> bool:
+    w = rule.window
+    if rule.definite and not _ARTICLE_RE.match(normalize_token(doc.raw(first))):
+        return False
+    if rule.not_near and spans.near(rule.not_near, first, last, w):
+        return False
+    if rule.near or rule.near_topics:
+        return ((bool(rule.near) and spans.near(rule.near, first, last, w))
+                or any(_any_near(counted.get(t, ()), first, last, w)
+                       for t in rule.near_topics))
+    return True
 
 
 @lru_cache(maxsize=8)
@@ -304,5 +431,5 @@ def default_tagger(path: Path | str | None = None) -> TopicTagger:
 
 
 def tag_topics(text: str, tagger: TopicTagger | None = None) -> list[dict]:
-    """Convenience: the topics of a plain text."""
+    """Convenience: the topics of a plain text (no headline; the first sentences lead)."""
     return (tagger or default_tagger()).tag(Doc.from_text(text))

@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 es_app = typer.Typer(help="Manage the local Elasticsearch node.", no_args_is_help=True)
 app.add_typer(es_app, name="es")
+eval_app = typer.Typer(help="Measure tagging quality on labelled sets.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -306,6 +308,101 @@ def serve_cmd(
                           "reaches this port can search.", markup=False, highlight=False)
     console.print(f"Raqib web: http://{host}:{port}/ ({guard})", markup=False, highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+
+
+# ------------------------------------------------------------------------- eval
+def _read_labelled(path: str, what: str) -> list[dict]:
+    from raqib.evaluation import read_jsonl
+
+    try:
+        return list(read_jsonl(path))
+    except (OSError, ValueError) as exc:
+        err_console.print(f"Cannot read {what} {path}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _tagger_or_exit():
+    from processing.topics import TaxonomyError, default_tagger
+
+    try:
+        return default_tagger()
+    except TaxonomyError as exc:
+        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@eval_app.command("topics")
+def eval_topics_cmd(
+    gold: str = typer.Option(..., metavar="FILE", help="Hand labels: {id, topics, borderline}."),
+    articles: str = typer.Option(..., metavar="FILE", help="The labelled articles (JSONL)."),
+    half: str | None = typer.Option(None, help="Only half A or B of the labels (sha1(id) "
+                                               "parity), to fit on one and check the other."),
+    errors: bool = typer.Option(True, help="List every false positive and negative."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for programs."),
+) -> None:
+    """Precision and recall of the topic tags on hand-labelled real articles.
+
+    A topic the annotator marked borderline counts neither way.
+    """
+    from raqib.evaluation import evaluate_topics
+
+    if half not in (None, "A", "B"):
+        err_console.print("--half is A or B", style="red")
+        raise typer.Exit(2)
+    report = evaluate_topics(_read_labelled(gold, "labels"), _read_labelled(articles, "articles"),
+                             tagger=_tagger_or_exit(), half=half)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{report.articles} labelled article(s)"
+                        + (f", half {half}" if half else ""))
+    for name in ("topic", "precision", "recall", "tp", "fp", "fn"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for tid, score in [*sorted(report.topics.items()), ("micro", report.micro())]:
+        table.add_row(tid, f"{score.precision:.3f}", f"{score.recall:.3f}",
+                      str(score.tp), str(score.fp), str(score.fn))
+    console.print(table)
+    if errors:
+        for err in report.errors:
+            why = err.get("tag") or err.get("cues") or {}
+            detail = ", ".join(f"{k}={v}" for k, v in why.items()
+                               if k not in ("evidence", "label_ar", "label_en", "id"))
+            console.print(f"{err['error']}: {err['topic']} in {err['id']} ({err['title']})\n"
+                          f"   label note: {err['note']}\n"
+                          f"   evidence: {' | '.join(why.get('evidence', [])) or '-'}"
+                          f"{'  (' + detail + ')' if detail else ''}",
+                          markup=False, highlight=False)
+
+
+@eval_app.command("forms")
+def eval_forms_cmd(
+    articles: str = typer.Option(..., metavar="FILE", help="Article JSONL to scan."),
+    topic: list[str] = typer.Option([], "--topic", help="Only this topic (repeatable)."),
+    top: int = typer.Option(15, min=1, help="Forms shown per cue."),
+) -> None:
+    """Per cue, the distinct word forms that matched it: stemming collisions at a glance."""
+    from raqib.evaluation import surface_forms
+
+    forms = surface_forms(_read_labelled(articles, "articles"), tagger=_tagger_or_exit(),
+                          topics=topic)
+    for (tid, phrase), counts in sorted(forms.items()):
+        shown = ", ".join(f"{form} ({n})" for form, n in counts.most_common(top))
+        more = f" … +{len(counts) - top} more" if len(counts) > top else ""
+        console.print(f"{tid} / {phrase}: {len(counts)} form(s): {shown}{more}",
+                      markup=False, highlight=False)
+
+
+@eval_app.command("places")
+def eval_places_cmd(
+    articles: str = typer.Option(..., metavar="FILE", help="Article JSONL to tag."),
+    sample: int = typer.Option(100, min=1, help="How many place tags to list."),
+) -> None:
+    """A sample of place tags, each with the sentence that named it, to read and judge."""
+    from raqib.evaluation import place_sample
+
+    for item in place_sample(_read_labelled(articles, "articles"), limit=sample):
+        console.print(f"{item['id']}\t{item['place']}\t{item['name']}\t{item['sentence']}",
+                      markup=False, highlight=False)
 
 
 # -------------------------------------------------------------------- run, demo

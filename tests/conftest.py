@@ -15,34 +15,45 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _samples_dir() -> Path:
-    """``shared/samples``: real text that is not ours, so never copied into the repo.
+def _shared_dir() -> Path:
+    """``shared/``: real material that is not ours (a sample article, real news and pages).
 
-    Looked up in ``RAQIB_SAMPLES_DIR``, beside this checkout (as in CI), or beside the
-    local repository this checkout was cloned from (``git clone . /tmp/x``).
+    It is read from there, never copied into the repository. Looked up in
+    ``RAQIB_SHARED_DIR``, beside this checkout (as in CI), or beside the local repository
+    this checkout was cloned from (``git clone . /tmp/x``).
     """
-    if os.environ.get("RAQIB_SAMPLES_DIR"):
-        return Path(os.environ["RAQIB_SAMPLES_DIR"])
-    candidates = [REPO_ROOT.parent / "shared" / "samples"]
+    if os.environ.get("RAQIB_SHARED_DIR"):
+        return Path(os.environ["RAQIB_SHARED_DIR"])
+    candidates = [REPO_ROOT.parent / "shared"]
     origin = subprocess.run(["git", "-C", str(REPO_ROOT), "config", "remote.origin.url"],
                             capture_output=True, text=True).stdout.strip()
     if origin and Path(origin).is_dir():
-        candidates.append(Path(origin).resolve().parent / "shared" / "samples")
+        candidates.append(Path(origin).resolve().parent / "shared")
     return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
-SAMPLES_DIR = _samples_dir()
-SAMPLE_ARTICLE = SAMPLES_DIR / "elnashra-palmyra-2015.txt"
+SHARED_DIR = _shared_dir()
+
+
+def shared_path(*parts: str) -> Path:
+    """A file or folder of ``shared/``; its absence skips the test, except under CI=true."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        message = (f"real material not found: {path} (put shared/ beside the checkout or "
+                   "set RAQIB_SHARED_DIR)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     """Body of the real النشرة article (Palmyra, May 2015), paragraphs separated by blank lines."""
-    if not SAMPLE_ARTICLE.exists():
-        pytest.fail(f"the shared sample article is missing: {SAMPLE_ARTICLE} (put shared/ beside "
-                    "the checkout or set RAQIB_SAMPLES_DIR)", pytrace=False)
-    return SAMPLE_ARTICLE.read_text(encoding="utf-8")
+    return shared_path("samples", "elnashra-palmyra-2015.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from processing.dedup import DUPLICATE_THRESHOLD, STATE_FILE, Deduper, StateLock, fingerprint
-from processing.evaluation import load_items
+from raqib.evaluation import load_items
 from tests.conftest import REPO_ROOT
 
 

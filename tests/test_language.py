@@ -48,7 +48,7 @@ def test_record_sample_is_bounded() -> None:
 
 
 def test_fast_path_agrees_with_langdetect_on_our_snippets() -> None:
-    from processing.evaluation import load_items
+    from raqib.evaluation import load_items
     from tests.conftest import REPO_ROOT
 
     items = [i for name in ("topics_eval", "topics_holdout", "topics_fresh")

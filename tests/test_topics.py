@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from processing.evaluation import CORE_TOPICS
 from processing.topics import (
     DEFAULT_PATH,
     TaxonomyError,
@@ -14,24 +13,30 @@ from processing.topics import (
     parse_taxonomy,
     tag_topics,
 )
+from raqib.evaluation import CORE_TOPICS
 
 
 def ids(text: str) -> set[str]:
     return {t["id"] for t in tag_topics(text)}
 
 
-def test_sample_article_gets_all_core_topics_with_evidence(sample_text: str) -> None:
+# The sample article's subjects; Iran's nuclear file appears only in a background clause
+# ("since the framework agreement was signed"), the PMF in one sentence.
+SAMPLE_SUBJECTS = {"coalition", "isis", "partition", "kurds", "us_policy"}
+
+
+def test_sample_article_subjects_are_tagged_with_evidence(sample_text: str) -> None:
     topics = {t["id"]: t for t in tag_topics(sample_text)}
-    assert set(CORE_TOPICS) <= set(topics)
-    for tid in CORE_TOPICS:
+    assert set(topics) >= SAMPLE_SUBJECTS
+    assert "iran_nuclear" not in topics
+    for tid in SAMPLE_SUBJECTS:
         topic = topics[tid]
         assert topic["evidence"], tid
-        assert topic["score"] >= 1.0
+        assert topic["score"] >= 2.0 and topic["sentences"] >= 2
         assert topic["label_ar"] and topic["label_en"]
         for quote in topic["evidence"]:
             assert quote in sample_text, (tid, quote)  # quoted as written, not normalised
-    assert "الحشد الشعبي" in topics["pmf"]["evidence"]
-    assert "الإتحاد الديمقراطي" in topics["kurds"]["evidence"]  # the outlet's own spelling
+    assert any("الإتحاد الديمقراطي" in q for q in topics["kurds"]["evidence"])  # as spelt
 
 
 @pytest.mark.parametrize(
@@ -61,11 +66,12 @@ def test_context_rules_let_the_real_sense_through() -> None:
     assert "yemen_war" in ids("شن التحالف العربي في اليمن غارات على مواقع الحوثيين.")
 
 
-def test_score_is_sum_of_distinct_phrase_weights() -> None:
+def test_evidence_quotes_each_spelling_once_and_score_is_salience() -> None:
     once = tag_topics("داعش")
     twice = tag_topics("داعش ثم داعش وداعش")
-    assert once[0]["score"] == twice[0]["score"] == 1.0
     assert twice[0]["evidence"] == ["داعش", "وداعش"]
+    assert twice[0]["mentions"] == 3 and twice[0]["sentences"] == 1
+    assert twice[0]["score"] > once[0]["score"]  # a sentence with several cues counts more
 
 
 def _raw() -> dict:
@@ -76,17 +82,22 @@ def _raw() -> dict:
     ("break_it", "message"),
     [
         (lambda d: d["topics"].append(dict(d["topics"][0])), "topic 'coalition': duplicate"),
-        (lambda d: d["topics"][1]["phrases"].append("ـــ"), "topic 'isis': phrase 'ـــ' is empty"),
+        (lambda d: d["topics"][1]["phrases"].append("ـــ"),
+         "topic 'isis': phrases.4.text: 'ـــ' is empty"),
         (lambda d: d["topics"][1]["phrases"].append(""), "topic 'isis': phrases.4.text"),
-        (lambda d: d["topics"][2]["phrases"].append({"text": "x", "weight": -1}),
-         "topic 'partition': phrases.5.weight"),
+        (lambda d: d["topics"][2]["phrases"].append({"text": "x", "strength": "huge"}),
+         "topic 'partition': phrases.5.strength"),
+        (lambda d: d["topics"][2]["phrases"].append({"text": "x", "weak_after": ["،"]}),
+         "topic 'partition': phrases.5.weak_after: '،' is empty"),
+        (lambda d: d.setdefault("defaults", {}).update(salience={"weak": 2}),
+         "defaults.salience.weak"),
         (lambda d: d["topics"][3].update(threshold=0), "topic 'kurds': threshold"),
         (lambda d: d["topics"][4].update(phrases=[]), "topic 'pmf': phrases"),
         (lambda d: d["topics"][5].update(colour="red"), "topic 'iran_nuclear': colour"),
         (lambda d: d["topics"][6]["phrases"].append({"text": "x", "near_topics": ["nope"]}),
-         "topic 'us_policy': near_topics refers to unknown topic 'nope'"),
+         "topic 'us_policy': phrases.4.near_topics refers to unknown topic 'nope'"),
         (lambda d: d["topics"][0]["exclude"].append("التحالف الدولي"),
-         "topic 'coalition': 'التحالف الدولي' is both a phrase and an exclusion"),
+         "topic 'coalition': exclude: 'التحالف الدولي' is both a phrase and an exclusion"),
     ],
 )
 def test_broken_taxonomy_names_the_topic(break_it, message: str) -> None:
@@ -109,9 +120,12 @@ def test_custom_taxonomy_is_used(tmp_path) -> None:
     path = tmp_path / "topics.yaml"
     path.write_text(yaml.safe_dump({"topics": [{
         "id": "oil", "label_ar": "النفط", "label_en": "Oil", "description": "oil",
-        "threshold": 2, "phrases": ["النفط", {"text": "أوبك", "weight": 1.5}],
+        "threshold": 4, "phrases": ["أوبك", {"text": "النفط", "strength": "weak"}],
     }]}, allow_unicode=True), encoding="utf-8")
     tagger = TopicTagger(load_taxonomy(path))
-    assert tag_topics("ارتفعت أسعار النفط", tagger) == []  # 1.0 < threshold 2
-    [oil] = tag_topics("قررت أوبك خفض إنتاج النفط", tagger)
-    assert oil["score"] == 2.5 and oil["evidence"] == ["أوبك", "النفط"]
+    body = ["ارتفعت أسعار النفط في الأسواق.", "وقال تجار إن النفط يتأثر بالطقس.",
+            "وتراجع الطلب على النفط في آسيا.", "وسجلت أسعار الذهب ارتفاعا طفيفا."]
+    assert tag_topics("\n".join(body), tagger) == []  # weak cues alone never tag
+    body.insert(1, "وقررت أوبك خفض الإنتاج.")
+    [oil] = tag_topics("\n".join(body), tagger)  # 1.5 (lead) + 1.5×0.5 + 2 × 0.5 < 4 …
+    assert oil["evidence"] == ["النفط", "أوبك"]  # … but 4 of 5 sentences: its subject

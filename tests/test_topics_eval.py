@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from processing.evaluation import CORE_TOPICS, evaluate, load_items
+from raqib.evaluation import CORE_TOPICS, evaluate_snippets, load_items
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,7 +27,7 @@ def test_evaluation_set_is_large_and_has_the_hard_cases(labelled: list[dict]) ->
 
 
 def test_core_topic_targets_hold(labelled: list[dict]) -> None:
-    report = evaluate(labelled)
+    report = evaluate_snippets(labelled)
     for topic in CORE_TOPICS:
         s = report.topics[topic]
         assert s.precision >= 0.95, (topic, s, report.errors)
@@ -35,11 +35,11 @@ def test_core_topic_targets_hold(labelled: list[dict]) -> None:
 
 
 def test_places_are_precise(labelled: list[dict]) -> None:
-    places = evaluate(labelled).places
+    places = evaluate_snippets(labelled).places
     assert places.precision >= 0.95 and places.recall >= 0.90, places
 
 
 def test_never_tuned_set_meets_the_targets_overall() -> None:
-    report = evaluate(load_items(DATA / "topics_fresh.yaml"))
+    report = evaluate_snippets(load_items(DATA / "topics_fresh.yaml"))
     core = report.micro(CORE_TOPICS)
     assert core.precision >= 0.95 and core.recall >= 0.90, (core, report.errors)

@@ -1,0 +1,218 @@
+"""Quality of the taggers, measured on labelled sets: the logic behind ``raqib eval``.
+
+* :func:`evaluate_topics` — real articles against hand labels (``{"id", "topics",
+  "borderline", "note"}`` per line): precision and recall per topic and micro, every false
+  positive and negative with its evidence. A gold topic listed as ``borderline`` counts
+  neither way. ``half="A"``/``"B"`` keeps the articles whose sha1(id) is even/odd, so
+  rules can be fitted on one half and checked on the other.
+* :func:`surface_forms` — per cue, the distinct word forms that matched it in a corpus:
+  stemming collisions (الجولة → الجولاني) show at a glance.
+* :func:`place_sample` — place tags with the sentence that named them, to read and judge.
+* :func:`evaluate_snippets` — our synthetic snippet sets (``tests/data/topics_*.yaml``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from processing.normalize import normalize_token
+from processing.phrases import Doc
+from processing.places import PlaceTagger, default_place_tagger
+from processing.topics import TopicTagger, default_tagger
+
+__all__ = ["CORE_TOPICS", "Score", "TopicReport", "evaluate_snippets", "evaluate_topics",
+           "half_of", "load_items", "place_sample", "read_jsonl", "surface_forms"]
+
+CORE_TOPICS = ("coalition", "isis", "partition", "kurds", "pmf", "iran_nuclear", "us_policy")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def add(self, expected: set[str], got: set[str], label: str) -> None:
+        self.tp += label in expected and label in got
+        self.fp += label not in expected and label in got
+        self.fn += label in expected and label not in got
+
+    def __iadd__(self, other: Score) -> Score:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+        return self
+
+    def as_dict(self) -> dict:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+def read_jsonl(path: Path | str) -> Iterator[dict]:
+    """JSON objects of a JSONL file; a bad line raises ValueError naming file and line."""
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}, line {number}: {exc.msg}") from None
+            if not isinstance(item, dict):
+                raise ValueError(f"{path}, line {number}: expected a JSON object")
+            yield item
+
+
+def half_of(article_id: str) -> str:
+    """"A" or "B": a fixed split of any labelled set by the parity of sha1(id)."""
+    return "AB"[int(hashlib.sha1(article_id.encode("utf-8")).hexdigest(), 16) % 2]
+
+
+# ----------------------------------------------------------------- real articles
+@dataclass
+class TopicReport:
+    articles: int = 0
+    topics: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    errors: list[dict] = field(default_factory=list)  # one per false positive / negative
+
+    def micro(self, topic_ids: Iterable[str] | None = None) -> Score:
+        total = Score()
+        for tid in topic_ids if topic_ids is not None else list(self.topics):
+            total += self.topics.get(tid, Score())
+        return total
+
+    def as_dict(self) -> dict:
+        return {"articles": self.articles, "micro": self.micro().as_dict(),
+                "topics": {t: s.as_dict() for t, s in sorted(self.topics.items())},
+                "errors": self.errors}
+
+
+def evaluate_topics(gold: Iterable[dict], articles: Iterable[dict], *,
+                    tagger: TopicTagger | None = None, half: str | None = None) -> TopicReport:
+    """Tag every labelled article and compare with its hand labels."""
+    tagger = tagger or default_tagger()
+    labels = {g["id"]: g for g in gold if half is None or half_of(g["id"]) == half}
+    report = TopicReport()
+    for article in articles:
+        label = labels.get(article.get("id"))
+        if label is None:
+            continue
+        report.articles += 1
+        doc = Doc.from_record(article)
+        tags = {t["id"]: t for t in tagger.tag(doc)}
+        borderline = set(label.get("borderline") or [])
+        expected = set(label.get("topics") or []) - borderline
+        got = set(tags) - borderline
+        for tid in expected | got:
+            report.topics[tid].add(expected, got, tid)
+        for tid in sorted(got - expected):
+            report.errors.append({"id": article["id"], "topic": tid, "error": "false positive",
+                                  "title": article.get("title"), "note": label.get("note"),
+                                  "tag": tags[tid]})
+        for tid in sorted(expected - got):
+            report.errors.append({"id": article["id"], "topic": tid, "error": "false negative",
+                                  "title": article.get("title"), "note": label.get("note"),
+                                  "cues": tagger.explain(doc).get(tid)})
+    return report
+
+
+# ----------------------------------------------------------------- surface forms
+def surface_forms(articles: Iterable[dict], *, tagger: TopicTagger | None = None,
+                  topics: Iterable[str] = ()) -> dict[tuple[str, str], Counter]:
+    """Per (topic, cue) the normalised word forms that matched it, counted.
+
+    Every match counts, before context rules: a collision is visible even where a rule
+    happens to drop it today.
+    """
+    tagger = tagger or default_tagger()
+    wanted = set(topics)
+    forms: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for article in articles:
+        doc = Doc.from_record(article)
+        for topic_id, phrase, first, last in tagger.matches(doc):
+            if not wanted or topic_id in wanted:
+                form = " ".join(normalize_token(doc.raw(i)) for i in range(first, last + 1))
+                forms[(topic_id, phrase)][form] += 1
+    return dict(forms)
+
+
+# ----------------------------------------------------------------- places
+def place_sample(articles: Iterable[dict], *, places: PlaceTagger | None = None,
+                 limit: int = 100) -> list[dict]:
+    """Up to ``limit`` place tags, each with the first sentence that names the place."""
+    places = places or default_place_tagger()
+    out: list[dict] = []
+    for article in articles:
+        doc = Doc.from_record(article)
+        for place, first in places.tag_with_positions(doc):
+            k = doc.sentence_of(first)
+            end = (doc.sentence_starts[k + 1] if k + 1 < len(doc.sentence_starts)
+                   else len(doc.tokens))
+            out.append({"id": article.get("id"), "place": place["id"],
+                        "name": place["name_ar"],
+                        "sentence": doc.quote(doc.sentence_starts[k], end - 1)})
+            if len(out) >= limit:
+                return out
+    return out
+
+
+# ----------------------------------------------------------------- snippets
+def load_items(path: Path | str) -> list[dict]:
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a list of snippets")
+    return items
+
+
+@dataclass
+class SnippetReport:
+    topics: dict[str, Score] = field(default_factory=dict)
+    places: Score = field(default_factory=Score)
+    errors: list[str] = field(default_factory=list)  # "id: missing … / extra …"
+
+    def micro(self, topic_ids: Iterable[str]) -> Score:
+        total = Score()
+        for tid in topic_ids:
+            total += self.topics[tid]
+        return total
+
+
+def evaluate_snippets(items: list[dict], tagger: TopicTagger | None = None,
+                      places: PlaceTagger | None = None) -> SnippetReport:
+    """Tag every snippet (``{id, text, topics, places}``) and count hits, false alarms, misses.
+
+    Places are scored for every gazetteer entry except countries (snippets do not list them).
+    """
+    tagger = tagger or default_tagger()
+    places = places or default_place_tagger()
+    topic_ids = [t.id for t in tagger.taxonomy.topics]
+    scored_places = {p.id for p in places.gazetteer.places if p.kind != "country"}
+    report = SnippetReport(topics={tid: Score() for tid in topic_ids})
+    for item in items:
+        doc = Doc.from_text(item["text"])
+        expected, got = set(item.get("topics") or []), {t["id"] for t in tagger.tag(doc)}
+        for tid in topic_ids:
+            report.topics[tid].add(expected, got, tid)
+        exp_p = set(item.get("places") or [])
+        got_p = {p["id"] for p in places.tag(doc)} & scored_places
+        for pid in exp_p | got_p:
+            report.places.add(exp_p, got_p, pid)
+        if expected != got or exp_p != got_p:
+            diff = [f"{kind} {sorted(s)}" for kind, s in (
+                ("missing topics", expected - got), ("extra topics", got - expected),
+                ("missing places", exp_p - got_p), ("extra places", got_p - exp_p)) if s]
+            report.errors.append(f"{item['id']}: " + "; ".join(diff))
+    return report
