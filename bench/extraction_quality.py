@@ -6,7 +6,7 @@ The folder holds the pages and an ``expect.jsonl``, one line per page: ``file``,
 where it is the outlet's wall clock) + ``published_has_time`` + ``published_alternatives``,
 ``author`` (null where the page names no person), ``body_snippets`` (must be in the
 body) and ``not_in_body`` (boilerplate that must not be). Optional: ``timezone``,
-``display_name`` and ``utc_means_local`` describe the page's outlet like ``outlets.yaml`` does.
+``display_name`` and ``utc_is_local`` describe the page's outlet like ``outlets.yaml`` does.
 
 Checks, the same for both extractors: title equal after NFKC and whitespace
 folding; date right to the day in the outlet's time zone; time within 60 s where
@@ -94,7 +94,7 @@ def page_outlet(url: str, spec: dict[str, Any], outlets: list[Outlet]) -> Outlet
         sections=[f"https://{host}/"],
         article_url_pattern=".",
         timezone=spec.get("timezone") or "UTC",
-        **({"utc_means_local": True} if spec.get("utc_means_local") else {}),
+        utc_is_local=bool(spec.get("utc_is_local", False)),
     )
 
 
