@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -34,7 +35,7 @@ from crawlers.extraction.dates import (
     isoformat,
     parse_machine_date,
 )
-from crawlers.extraction.names import SiteNames, clean_title, fold, site_names
+from crawlers.extraction.names import SiteNames, clean_title, fold, site_names, split_title
 from crawlers.extraction.structured import PageMeta, read_meta, text_of, url_of
 from crawlers.urls import article_id, clean_url, on_domains
 
@@ -63,6 +64,7 @@ _VISIBLE_TEXT = (
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
     f" or {_CHROME})]"
 )
+UTC_ZONE = ZoneInfo("UTC")
 # Where a dateline may be: short lines by the headline (a paragraph is not a dateline).
 DATELINE_CHARS = 150
 # A date further ahead than this is a typo or a countdown, not a publication date.
@@ -232,6 +234,9 @@ def _titles(
     ld, sel = meta.jsonld, outlet.selectors
     h1s = [_clean_space(h.text_content()) for h in tree.iter("h1")][:3]
     doc_title = _xpath_text(tree, "//title")
+    shown = None if h1s else _shown_segment(tree, doc_title)
+    if shown is not None:
+        h1s.append(_clean_space(shown.text))
     declared = [
         text_of(ld.get("headline")),
         text_of(ld.get("name")),
@@ -245,6 +250,8 @@ def _titles(
         (t for t in [selected, *cleaned, clean_title(doc_title, sites)] if t), None
     )
     headline = headline_element(tree, reference)
+    if headline is None:
+        headline = shown
     title = next(
         (
             t
@@ -261,6 +268,35 @@ def _titles(
         None,
     )
     return title, headline, sites
+
+
+def _shown_segment(tree: HtmlElement, doc_title: str | None) -> HtmlElement | None:
+    """Without an ``<h1>``: the element showing one part of ``Site - Headline`` by itself.
+
+    Old table layouts put the headline in a ``<b>`` or ``<font>``; finding which part
+    of the ``<title>`` the page shows tells the headline from the site's name.
+    """
+    if not doc_title:
+        return None
+    parts = {p for p in split_title(fold(doc_title)) if len(p.split()) >= 2}
+    body = tree.find("body")
+    if len(parts) < 2 or body is None:
+        return None
+    for el in body.iter():
+        if isinstance(el.tag, str) and el.text and _clean_space(el.text) in parts:
+            return el
+    return None
+
+
+def _header_line(line: str, author: str | None) -> bool:
+    """A dateline or byline line that trafilatura kept at the top of the body."""
+    if len(line) > 100:
+        return False
+    if BYLINE.match(line) or (author and author.split("، ")[0] in line):
+        return True
+    if len(line.split()) > 10 or line.rstrip().endswith((".", "!", "?", "؟")):
+        return False  # a short sentence that gives a date is text
+    return bool(find_text_dates(line, UTC_ZONE, limit=1))
 
 
 def _clean_space(text: str | None) -> str:
@@ -298,7 +334,7 @@ def extract_article(
     while body and body[0] in (title, lead):  # headline/standfirst repeated at the top
         body = body[1:]
     author = _author(tree, meta, outlet, sites, near, body)
-    if body and len(body[0]) <= 80 and BYLINE.match(body[0]):  # the byline line itself
+    while body and _header_line(body[0], author):  # the dateline/byline above the text
         body = body[1:]
     canonical = _canonical(meta, url, outlet)
     image = url_of(ld.get("image")) or meta.og1("og:image") or meta.meta.get("twitter:image")
