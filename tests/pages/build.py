@@ -164,7 +164,8 @@ add("06-two-authors.html", page(
     '<title>أزمة المياه في صدارة الملفات الإقليمية - المرصد العربي</title>\n'
     '<meta property="og:site_name" content="المرصد العربي">\n'
     '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",'
-    '"headline":"أزمة المياه في صدارة الملفات الإقليمية","datePublished":"2024-02-11T21:40:00+02:00",'
+    '"headline":"أزمة المياه في صدارة الملفات الإقليمية",'
+    '"datePublished":"2024-02-11T21:40:00+02:00",'
     '"author":[{"@type":"Person","name":"أحمد يوسف"},{"@type":"Person","name":"هدى سالم"}]}'
     "</script>",
     CHROME_TOP + '<article><h1>أزمة المياه في صدارة الملفات الإقليمية</h1>' + paras(P)
