@@ -194,6 +194,11 @@ def test_byline_by_the_headline(byline: str, expected: str) -> None:
     assert expected not in record["body"]
 
 
+def test_a_short_first_sentence_stays_in_the_body() -> None:
+    text = ["كتب الرئيس رسالة إلى البرلمان يوم 3 أيار 2015.", *TEXT]
+    assert extract(page(text=text))["body"].startswith("كتب الرئيس رسالة")
+
+
 def test_byline_at_the_start_of_the_first_paragraph() -> None:
     text = ["كتب محمد الأحمد: " + TEXT[0], *TEXT[1:]]
     assert extract(page(text=text))["author"] == "محمد الأحمد"
@@ -270,11 +275,16 @@ def test_read_also_policy_and_teasers_stay_out() -> None:
         "بلدية المدينة تطلق حملة لتشجير الشوارع",
         "مهرجان للكتاب في الساحة العامة",
     ]
-    assert drop_boilerplate([*TEXT, *tail]) == TEXT
+    assert drop_boilerplate([*TEXT, *tail], is_link=set(tail[2:]).__contains__) == TEXT
+    assert drop_boilerplate([*TEXT, *tail]) == [*TEXT, *tail[2:]]  # not links: kept
+    assert drop_boilerplate([*TEXT, tail[1], TEXT[0]]) == [*TEXT, TEXT[0]]
+    promo = "تابعونا على قناتنا في تلغرام لمتابعة آخر الأخبار"
+    assert drop_boilerplate([*TEXT, promo]) == TEXT
     listed = [*TEXT[:2], "إقرأ المزيد", "مهرجان للكتاب في الساحة العامة", TEXT[2]]
     assert drop_boilerplate(listed) == TEXT
-    body = extract(page(text=[*TEXT, *tail]))["body"]
-    assert body == "\n\n".join(TEXT)
+    teasers = "".join(f"<p><a href='/n/{i}'>{t}</a></p>" for i, t in enumerate(tail[2:]))
+    html = page(text=[*TEXT, *tail[:2]]).replace("</article>", teasers + "</article>")
+    assert extract(html)["body"] == "\n\n".join(TEXT)
 
 
 def test_a_short_item_in_a_windows_1256_table_is_not_dropped() -> None:

@@ -65,6 +65,9 @@ _VISIBLE_TEXT = (
     f" or {_CHROME})]"
 )
 UTC_ZONE = ZoneInfo("UTC")
+ORGANIZATION_TYPES = frozenset(
+    {"Organization", "NewsMediaOrganization", "Corporation", "WebSite", "Brand"}
+)
 # Where a dateline may be: short lines by the headline (a paragraph is not a dateline).
 DATELINE_CHARS = 150
 # A date further ahead than this is a typo or a countdown, not a publication date.
@@ -210,8 +213,8 @@ def _author(
     """The outlet's selector, JSON-LD, meta tags, then bylines by the headline or atop the body."""
     for value in (
         _css_text(tree, outlet.selectors.author),
-        text_of(meta.jsonld.get("author")),
-        text_of(meta.jsonld.get("creator")),
+        text_of(_people(meta.jsonld.get("author"))),
+        text_of(_people(meta.jsonld.get("creator"))),
         *(meta.meta.get(k) for k in AUTHOR_META),
     ):
         found = clean_authors(value, sites)
@@ -225,6 +228,18 @@ def _author(
         if head != body[0][:60]:
             return clean_authors(head, sites, need_prefix=True)
     return None
+
+
+def _people(value: Any) -> Any:
+    """A JSON-LD author value without the organisations in it (a publisher is no author)."""
+    if isinstance(value, list):
+        return [v for v in value if _people(v) is not None]
+    if isinstance(value, dict):
+        kind = value.get("@type")
+        kinds = {kind} if isinstance(kind, str) else set(kind or ())
+        if kinds & ORGANIZATION_TYPES:
+            return None
+    return value
 
 
 def _titles(
@@ -290,13 +305,11 @@ def _shown_segment(tree: HtmlElement, doc_title: str | None) -> HtmlElement | No
 
 def _header_line(line: str, author: str | None) -> bool:
     """A dateline or byline line that trafilatura kept at the top of the body."""
-    if len(line) > 100:
-        return False
-    if BYLINE.match(line) or (author and author.split("، ")[0] in line):
+    if len(line) > 100 or line.rstrip().endswith((".", "!", "?", "؟")):
+        return False  # a short sentence is text, whatever it starts with
+    if author and author.split("، ")[0] in line or BYLINE.match(line) and len(line) <= 60:
         return True
-    if len(line.split()) > 10 or line.rstrip().endswith((".", "!", "?", "؟")):
-        return False  # a short sentence that gives a date is text
-    return bool(find_text_dates(line, UTC_ZONE, limit=1))
+    return len(line.split()) <= 10 and bool(find_text_dates(line, UTC_ZONE, limit=1))
 
 
 def _clean_space(text: str | None) -> str:
