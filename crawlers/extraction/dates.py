@@ -67,6 +67,7 @@ _PATTERNS = (
 )
 # A clock written before the date: "07:00 م - الإثنين 20 مايو 2024".
 _CLOCK_BEFORE = re.compile(rf"{_CLOCK}\D{{0,25}}$")
+_UPDATED = re.compile(r"تحديث|تعديل|updated?|modified", re.I)
 # The page header's clock: "اليوم هو الأحد 12 مايو 2024", "Today: …".
 _TODAY = re.compile(r"(?:اليوم|today)\s*(?:هو|is|:)?[^\d]{0,20}$", re.I)
 
@@ -179,6 +180,8 @@ def _parse_match(kind: int, m: re.Match[str], before: str, tz: ZoneInfo) -> date
         month = list(_MONTHS)[int(month) - 1]
     phrase = f"{day} {month} {year}"
     clock, ampm, offset_h, offset_m = g[3], g[4], g[5], g[6]
+    if clock and _UPDATED.search(m.group(0)):  # "…2013، آخر تحديث 14:00": not when published
+        clock = ampm = None
     if not clock:
         earlier = _CLOCK_BEFORE.search(before)
         if earlier:
