@@ -186,6 +186,8 @@ def test_publisher_as_jsonld_author_is_no_author() -> None:
         ("<div>إعداد: نور الهدى - بيروت</div>", "نور الهدى"),
         ("<div class='author-box'><a href='/category/x'>سياسة</a>"
          "<a href='/writers/3'>رامي خليل</a></div>", "رامي خليل"),
+        ("<div>كتب: <a href='/profile?id=7'>سامر نجم</a></div>", "سامر نجم"),
+        ("<div><a href='/author/nada'>ندى فارس</a></div>", "ندى فارس"),
     ],
 )
 def test_byline_by_the_headline(byline: str, expected: str) -> None:

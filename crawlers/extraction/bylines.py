@@ -48,6 +48,7 @@ _AND = re.compile(r"\s*(?:،|,|\band\b|&|\s+و\s*(?=[\u0621-\u064A]{3,}\s))\s*")
 # "(أبوظبي - البيان)", "القاهرة - أ ش أ", "دمشق/سانا": a place and a source, not a person.
 _DATELINE = re.compile(r"^[(\[].*[)\]]$|^\S+(?:\s\S+)?\s+[-–—/]\s+\S+(?:\s\S+){0,2}$|^\S+/\S+$")
 _CUT = re.compile(r"\s*(?:[|–—\-:؛;(\[]|\d|\s-\s).*$")
+_AUTHOR_LINK = re.compile(r"/(?:authors?|writers?|kottab|kuttab|columnists?|reporters?)/", re.I)
 _SECTION_LINK = re.compile(r"categor|section|/tags?/|/topics?/|[?&]cat=|/cat/", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "select"})
 
@@ -163,12 +164,17 @@ def clean_authors(value: str | None, sites: SiteNames, need_prefix: bool = False
 def page_byline(
     chunks: list[tuple[HtmlElement, str]], sites: SiteNames
 ) -> str | None:
-    """A byline among the lines around the headline: a byline word or an author block."""
-    for el, text in chunks:
+    """A byline among the lines around the headline: a byline word or an author block.
+
+    A byline word alone (``كتب:`` followed by a link holding the name) takes the next line.
+    """
+    for i, (el, text) in enumerate(chunks):
         if len(text) > 80:
             continue
         if BYLINE.match(text) or _author_block(el):
             found = clean_authors(text, sites)
+            if not found and BYLINE.fullmatch(text) and i + 1 < len(chunks):
+                found = clean_authors(chunks[i + 1][1], sites)
             if found:
                 return found
     return None
@@ -184,6 +190,8 @@ def _author_block(el: HtmlElement) -> bool:
             return False
         if el.tag == "a" and _SECTION_LINK.search(el.get("href") or ""):
             return False
+        if el.tag == "a" and _AUTHOR_LINK.search(el.get("href") or ""):
+            return True
         marks = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("rel"),
                                         el.get("id"))))
         if _AUTHOR_CLASS.search(marks):
