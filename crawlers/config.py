@@ -11,8 +11,13 @@ The format is a contract (other tools write such files)::
         sections: []                   # listing pages
         article_url_pattern: '/news/show/\\d+'   # regex searched in the URL
         timezone: Asia/Beirut
+        utc_is_local: false            # optional: pages write local time marked as UTC
         language: ar                   # expected language, optional
         selectors: {}                  # optional CSS overrides
+
+``utc_is_local`` is for outlets whose pages label their local wall-clock time as
+UTC (``2024-05-20T07:00:00Z`` for an article published at 07:00 in Cairo): with it,
+a ``Z`` / ``+00:00`` / ``GMT`` date on the page is read as local time in ``timezone``.
 
 Validation errors are raised as :class:`OutletsConfigError` whose message names
 the outlet and the field, e.g. ``outlets[2] (aljazeera).timezone: unknown time zone``.
@@ -102,6 +107,7 @@ class Outlet(BaseModel):
     sections: list[Url] = []
     article_url_pattern: str
     timezone: str
+    utc_is_local: bool = False
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     selectors: Selectors = Selectors()
 

@@ -22,6 +22,17 @@ class SkipItem(DropItem):
         self.url = url
 
 
+def skip_reason(item: dict[str, Any]) -> str | None:
+    """Why a record cannot be kept (no title, empty body, no date), or ``None``."""
+    if not item.get("title"):
+        return report.NO_TITLE
+    if not (item.get("body") or "").strip():
+        return report.EMPTY_BODY
+    if not item.get("published_at"):
+        return report.BAD_DATE
+    return None
+
+
 class ValidateArticlePipeline:
     """Drop records without a title, with an empty body or without a parseable date."""
 
@@ -33,15 +44,7 @@ class ValidateArticlePipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        reason = (
-            report.NO_TITLE
-            if not item.get("title")
-            else report.EMPTY_BODY
-            if not (item.get("body") or "").strip()
-            else report.BAD_DATE
-            if not item.get("published_at")
-            else None
-        )
+        reason = skip_reason(item)
         if reason:
             report.note_skip(self.crawler.stats, reason, item["url"])
             self.crawler.spider.remember(item["url"], reason)

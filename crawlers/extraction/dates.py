@@ -11,7 +11,7 @@ outlet's time zone (applied only when the text carries no offset).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -43,21 +43,40 @@ _MONTH_RE = re.compile(
     + r")(?![\u0621-\u064A])"
 )
 _EN_MONTHS = "|".join(_MONTHS)
-_TIME = r"(?:\D{0,25}?(\d{1,2}:\d{2}(?::\d{2})?)\s*(ص|م|AM|PM|am|pm)?)?"
+# "نيسان / أبريل", "آب/اغسطس": Levantine and Egyptian names side by side, one month.
+_MONTH_PAIR = re.compile(rf"\b({_EN_MONTHS})\s*[/\-–(]\s*(?:{_EN_MONTHS})\b\s*\)?")
+_AR_LETTER = r"[\u0621-\u064A]"
+# Words after a 12-hour clock: ص/صباحاً/فجراً are before noon, م/مساءً/ظهراً/عصراً/ليلاً after.
+_AMPM = r"(ص|صباحا|صباحاً|فجرا|فجراً|م|مساء|مساءً|مساءا|ظهرا|ظهراً|عصرا|عصراً|ليلا|ليلاً|AM|PM|am|pm)"
+_PM = re.compile(r"^(?:م|مساء|ظهر|عصر|ليل|PM|pm)")
+_CLOCK = rf"(\d{{1,2}}:\d{{2}}(?::\d{{2}})?)\s*(?:{_AMPM}(?!{_AR_LETTER}))?"
+# Time after the date (within a few words), and an explicit offset such as "(GMT+0400)".
+_OFFSET = r"(?:\s*\(?\s*(?:GMT|UTC|غرينتش)\s*([+-]\d{1,2}):?(\d{2})?\)?)?"
+_TIME = rf"(?:\D{{0,25}}?{_CLOCK})?{_OFFSET}"
+# A year may carry the era letter: "2024م" (ميلادي), not to be taken for "مساءً".
+_YEAR_END = rf"(?!\d)(?:\s?م(?!{_AR_LETTER}))?"
 _PATTERNS = (
     # 21 May 2015 [ - 10:30 ]
-    re.compile(rf"\b(\d{{1,2}})\s*(?:[-/،,]\s*)?({_EN_MONTHS})\s*(?:[-/،,]\s*)?(\d{{4}})\b{_TIME}"),
+    re.compile(
+        rf"\b(\d{{1,2}})\s*(?:[-/،,]\s*)?({_EN_MONTHS})\s*(?:[-/،,]\s*)?(\d{{4}}){_YEAR_END}{_TIME}"
+    ),
     # 2015-05-21 [10:30]   or   2015/05/21
-    re.compile(rf"\b(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})\b{_TIME}"),
+    re.compile(rf"\b(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?!\d){_TIME}"),
     # 21/05/2015 [10:30]   (day first, as Arab outlets write it)
-    re.compile(rf"\b(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}})\b{_TIME}"),
+    re.compile(rf"\b(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}){_YEAR_END}{_TIME}"),
 )
+# A clock written before the date: "07:00 م - الإثنين 20 مايو 2024".
+_CLOCK_BEFORE = re.compile(rf"{_CLOCK}\D{{0,25}}$")
+_UPDATED = re.compile(r"تحديث|تعديل|updated?|modified", re.I)
+# The page header's clock: "اليوم هو الأحد 12 مايو 2024", "Today: …".
+_TODAY = re.compile(r"(?:اليوم|today)\s*(?:هو|is|:)?[^\d]{0,20}$", re.I)
 
 
 def localise(text: str) -> str:
     """ASCII digits and English month names, so dateparser understands the text."""
     text = text.translate(_DIGITS).replace("\u200f", " ").replace("\u200e", " ")
-    return _MONTH_RE.sub(lambda m: _NAME_TO_EN[m.group(1)], text)
+    text = _MONTH_RE.sub(lambda m: _NAME_TO_EN[m.group(1)], text)
+    return _MONTH_PAIR.sub(r"\1 ", text)
 
 
 @lru_cache(maxsize=64)
@@ -81,10 +100,13 @@ def _dateparse(text: str, tz: ZoneInfo, date_order: str = "DMY") -> datetime | N
     return _parser(tz.key, date_order).get_date_data(text).date_obj
 
 
-def parse_machine_date(value: str | None, tz: ZoneInfo) -> datetime | None:
+def parse_machine_date(
+    value: str | None, tz: ZoneInfo, utc_is_local: bool = False
+) -> datetime | None:
     """Parse an ISO-like value from JSON-LD, a meta tag or ``<time datetime>``.
 
-    Naive values are taken as the outlet's local time.
+    Naive values are taken as the outlet's local time, and so are UTC ones when
+    the outlet labels its local time as UTC (``utc_is_local``).
     """
     if not value or not isinstance(value, str):
         return None
@@ -95,9 +117,14 @@ def parse_machine_date(value: str | None, tz: ZoneInfo) -> datetime | None:
         parsed = _rfc822(value) or _dateparse(value, tz, "YMD")
         if parsed is None:
             return None
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or (utc_is_local and parsed.utcoffset() == timedelta(0)):
         parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+def has_clock(value: str | None) -> bool:
+    """True when a machine date carries a time of day (not a bare ``2015-05-21``)."""
+    return bool(value) and bool(re.search(r"\d{1,2}:\d{2}", value))
 
 
 def _rfc822(value: str) -> datetime | None:
@@ -109,38 +136,67 @@ def _rfc822(value: str) -> datetime | None:
 
 
 def find_text_date(text: str | None, tz: ZoneInfo) -> datetime | None:
-    """First date (with its time, if written next to it) found in visible text."""
+    """First date (with its time, if written next to it) found in visible text.
+
+    A date announced as today's (``اليوم هو …``, the page header's clock) is passed over.
+    """
+    found = find_text_dates(text, tz, limit=1)
+    return found[0] if found else None
+
+
+def find_text_dates(text: str | None, tz: ZoneInfo, limit: int = 5) -> list[datetime]:
+    """Up to ``limit`` dates written in ``text``, in reading order (see :func:`find_text_date`)."""
     if not text:
-        return None
+        return []
     text = localise(text)
-    best: tuple[int, str] | None = None
-    for i, pattern in enumerate(_PATTERNS):
-        m = pattern.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), _phrase(i, m))
-    if best is None:
-        return None
-    return _dateparse(best[1], tz)
+    matches = sorted(
+        ((m.start(), i, m) for i, pattern in enumerate(_PATTERNS) for m in pattern.finditer(text)),
+        key=lambda t: t[0],
+    )
+    out: list[datetime] = []
+    end = -1
+    for start, kind, m in matches:
+        if start < end or _TODAY.search(text[max(0, start - 40) : start]):
+            continue
+        end = m.end()
+        parsed = _parse_match(kind, m, text[max(0, start - 40) : start], tz)
+        if parsed is not None:
+            out.append(parsed)
+            if len(out) >= limit:
+                break
+    return out
 
 
-def _phrase(kind: int, m: re.Match[str]) -> str:
-    """Rebuild an unambiguous phrase (``21 May 2015 10:30 PM``) from a match."""
+def _parse_match(kind: int, m: re.Match[str], before: str, tz: ZoneInfo) -> datetime | None:
+    """Rebuild an unambiguous phrase (``21 May 2015 10:30 PM``) from a match and parse it."""
     g = m.groups()
-    if kind == 0:
-        day, month, year = g[0], g[1], g[2]
-    elif kind == 1:
+    if kind == 1:
         year, month, day = g[0], g[1], g[2]
-        month = list(_MONTHS)[int(month) - 1] if 1 <= int(month) <= 12 else month
     else:
         day, month, year = g[0], g[1], g[2]
-        month = list(_MONTHS)[int(month) - 1] if 1 <= int(month) <= 12 else month
+    if kind != 0:
+        if not 1 <= int(month) <= 12:
+            return None
+        month = list(_MONTHS)[int(month) - 1]
     phrase = f"{day} {month} {year}"
-    clock, ampm = g[3], g[4]
+    clock, ampm, offset_h, offset_m = g[3], g[4], g[5], g[6]
+    if clock and _UPDATED.search(m.group(0)):  # "…2013، آخر تحديث 14:00": not when published
+        clock = ampm = None
+    if not clock:
+        earlier = _CLOCK_BEFORE.search(before)
+        if earlier:
+            clock, ampm = earlier.group(1), earlier.group(2)
     if clock:
         phrase += f" {clock}"
-        if ampm:
-            phrase += " PM" if ampm in ("م", "PM", "pm") else " AM"
-    return phrase
+        hour = int(clock.split(":")[0])
+        if ampm and 1 <= hour <= 12:
+            phrase += " PM" if _PM.match(ampm) else " AM"
+    parsed = _dateparse(phrase, tz)
+    if parsed is not None and offset_h:
+        sign = -1 if offset_h.startswith("-") else 1
+        delta = timedelta(hours=abs(int(offset_h)), minutes=int(offset_m or 0))
+        parsed = parsed.replace(tzinfo=timezone(sign * delta))
+    return parsed
 
 
 def isoformat(value: datetime | None) -> str | None:

@@ -26,6 +26,11 @@ ARTICLE_TYPES = frozenset(
     }
 )
 
+# Who publishes the page: their names are never the article's author or part of its title.
+SITE_TYPES = frozenset(
+    {"WebSite", "Organization", "NewsMediaOrganization", "Corporation", "WebPage"}
+)
+
 _jsonld = JsonLdExtractor()
 _opengraph = OpenGraphExtractor()
 
@@ -38,6 +43,7 @@ class PageMeta:
     og: dict[str, list[str]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     canonical: str | None = None
+    publishers: list[str] = field(default_factory=list)  # JSON-LD site/publisher names
 
     def og1(self, prop: str) -> str | None:
         values = self.og.get(prop)
@@ -61,21 +67,46 @@ def _walk(data: Any):
             yield from _walk(value)
 
 
-def article_jsonld(tree: HtmlElement, base_url: str) -> dict[str, Any]:
-    """The first JSON-LD object typed as an article (NewsArticle, Article, …), or ``{}``."""
+def _jsonld_items(tree: HtmlElement, base_url: str) -> list[Any]:
     try:
-        items = _jsonld.extract_items(tree, base_url=base_url)
+        return list(_jsonld.extract_items(tree, base_url=base_url))
     except Exception:  # broken JSON in a script tag is common; it is just absent data
-        return {}
-    for node in _walk(list(items)):
+        return []
+
+
+def _article(items: list[Any]) -> dict[str, Any]:
+    for node in _walk(items):
         if _types(node) & ARTICLE_TYPES:
             return node
     return {}
 
 
+def _publishers(items: list[Any], article: dict[str, Any]) -> list[str]:
+    """Names the page gives itself in JSON-LD: the article's publisher, the site, the org."""
+    names: list[str] = []
+    nodes = [article.get("publisher"), article.get("sourceOrganization")]
+    nodes += [n for n in _walk(items) if _types(n) & SITE_TYPES and n is not article]
+    for node in nodes:
+        for one in node if isinstance(node, list) else [node]:
+            if isinstance(one, dict):
+                if "WebPage" in _types(one):  # a page is not a name, its site is
+                    one = one.get("isPartOf") if isinstance(one.get("isPartOf"), dict) else {}
+                for key in ("name", "alternateName"):
+                    value = one.get(key)
+                    names += [value] if isinstance(value, str) else []
+    return list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+
+
+def article_jsonld(tree: HtmlElement, base_url: str) -> dict[str, Any]:
+    """The first JSON-LD object typed as an article (NewsArticle, Article, …), or ``{}``."""
+    return _article(_jsonld_items(tree, base_url))
+
+
 def read_meta(tree: HtmlElement, base_url: str) -> PageMeta:
     """Collect JSON-LD article data, OpenGraph properties, meta names and the canonical link."""
-    page = PageMeta(jsonld=article_jsonld(tree, base_url))
+    items = _jsonld_items(tree, base_url)
+    article = _article(items)
+    page = PageMeta(jsonld=article, publishers=_publishers(items, article))
     try:
         for block in _opengraph.extract_items(tree, base_url=base_url):
             for prop, value in block["properties"]:
