@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
-from alerts.config import Alert
-from alerts.state import StateStore
+from core.catalogue.alerts import Alert
 from indexing.search import SearchRequest, build_body, search
 from indexing.templates import ALIAS
+from state.sent import SentLedger
 
 OVERLAP = timedelta(minutes=2)  # longer than a bulk request of the indexer takes
 MAX_SCAN = 1000  # hits looked at per alert and window before the rest is only counted
@@ -92,7 +92,7 @@ def group_stories(hits: list[dict]) -> list[Story]:
     return stories
 
 
-def window_starts(alert: Alert, store: StateStore, first_since: datetime) -> dict[str, datetime]:
+def window_starts(alert: Alert, store: SentLedger, first_since: datetime) -> dict[str, datetime]:
     """Recipient → start of the "indexed since" window."""
     starts = {}
     for recipient in alert.recipients:
@@ -101,7 +101,7 @@ def window_starts(alert: Alert, store: StateStore, first_since: datetime) -> dic
     return starts
 
 
-def build_digests(client: Elasticsearch, alert: Alert, store: StateStore,
+def build_digests(client: Elasticsearch, alert: Alert, store: SentLedger,
                   first_since: datetime, now: datetime) -> list[Digest]:
     """One digest per recipient; recipients with the same window share the searches.
 
@@ -124,7 +124,7 @@ def build_digests(client: Elasticsearch, alert: Alert, store: StateStore,
     return [digests[r] for r in alert.recipients]
 
 
-def _window_digests(client: Elasticsearch, alert: Alert, store: StateStore, start: datetime,
+def _window_digests(client: Elasticsearch, alert: Alert, store: SentLedger, start: datetime,
                     recipients: list[str]) -> list[Digest]:
     page_size = min(200, 3 * alert.max_stories + 10)
     hits: list[dict] = []

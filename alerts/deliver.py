@@ -18,7 +18,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from raqib.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -11,13 +11,14 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from alerts.build import Digest, build_digests
-from alerts.config import Alert, load_alerts
 from alerts.deliver import DeliveryError, Outbox, SmtpSender
-from alerts.labels import topic_labels
 from alerts.render import build_message, subject
-from alerts.state import STATE_FILE, StateStore, run_lock
+from core.catalogue import Catalogue, Labels
+from core.catalogue.alerts import Alert
+from core.settings import Settings, load_settings
 from indexing.search import parse_since
-from raqib.settings import Settings, load_settings
+from state.leases import Lease
+from state.sent import SentLedger
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,16 @@ class DigestSummary:
     def errors(self) -> list[str]:
         return list(dict.fromkeys(r.error for r in self.results if r.error))
 
+    def report(self) -> str:
+        """The summary for people: the CLI prints it, the DAG logs it."""
+        lines = [f"{r.alert} → {r.recipient}: {r.status}, {r.articles} article(s) in "
+                 f"{r.stories} stor(ies)" + (f": {r.error}" if r.error else "")
+                 for r in self.results]
+        lines.append(f"digest ({self.mode}): {self.sent} sent, {self.written} written, "
+                     f"{self.skipped} with nothing new, {self.failed} failed in "
+                     f"{self.seconds:.1f}s" + (f"; outbox: {self.outbox}" if self.written else ""))
+        return "\n".join(lines)
+
     def raise_for_failures(self) -> None:
         """Raise :class:`DigestDeliveryError` if a digest was not delivered (for schedulers)."""
         if not self.ok:
@@ -117,6 +128,7 @@ def run_digests(
     dry_run: bool = False,
     client: Elasticsearch | None = None,
     alerts: list[Alert] | None = None,
+    wait: float = 300,
 ) -> DigestSummary:
     """Build and deliver every alert's digest to every recipient; return what happened.
 
@@ -125,7 +137,7 @@ def run_digests(
     minus those already delivered, grouped by story, newest first. One e-mail per
     recipient and alert; none when nothing is new unless the alert has ``send_empty``.
 
-    * ``settings``: default :func:`raqib.settings.load_settings` (``$RAQIB_HOME``, SMTP, …).
+    * ``settings``: default :func:`core.settings.load_settings` (``$RAQIB_HOME``, SMTP, …).
     * ``alerts_file``: default ``settings.alerts_file`` (``$RAQIB_ALERTS_FILE`` or
       ``config/alerts.yaml``); or pass validated ``alerts``.
     * ``send``: ``None`` → SMTP when ``RAQIB_SMTP_HOST`` is set, else the outbox;
@@ -134,21 +146,22 @@ def run_digests(
     * ``dry_run``: build and render only; nothing is delivered or recorded.
     * ``client``: an Elasticsearch client (default :func:`indexing.client.get_client`).
 
-    State (``$RAQIB_HOME/state/alerts.sqlite3``) is recorded per message, only after the
-    SMTP server accepted it or the file was written: when the server fails mid-run,
-    the undelivered digests go out next run and the delivered ones are not repeated.
+    The ledger (:mod:`state.sent`, in the cluster) is recorded per message, only after the
+    SMTP server accepted it or the file was written: when the server fails mid-run, the
+    undelivered digests go out next run and the delivered ones are not repeated. One
+    worker sends at a time (the ``digest`` lease; another one waits ``wait`` seconds).
     Delivery failures do not raise: check ``summary.ok`` / ``summary.failed``, or call
     ``summary.raise_for_failures()`` (e.g. in the Airflow task, so it fails and retries).
 
-    Raises :class:`alerts.config.AlertsConfigError` (bad alerts file),
+    Raises :class:`core.catalogue.alerts.AlertsConfigError` (bad alerts file),
     :class:`indexing.search.QueryError` (bad ``since``), :class:`DigestError` (bad options),
-    :class:`alerts.state.DigestBusyError` (another run holds the lock) and
-    Elasticsearch errors (cluster unreachable).
+    :class:`state.leases.LeaseBusy` (another worker kept sending for ``wait`` s) and
+    :class:`state.store.StateError` (cluster unreachable).
     """
     started = time.perf_counter()
     settings = settings or load_settings()
-    alert_list = (list(alerts) if alerts is not None
-                  else load_alerts(alerts_file or settings.alerts_file))
+    catalogue = Catalogue(settings)
+    alert_list = list(alerts) if alerts is not None else catalogue.alerts(alerts_file)
     first_since = parse_since(since)
     outbox_dir = Path(outbox) if outbox is not None else None
     mode = _mode(settings, send, outbox_dir, dry_run)
@@ -158,8 +171,12 @@ def run_digests(
         from indexing.client import get_client
 
         client = get_client(settings)
-    topics = topic_labels()
-    with run_lock(settings.state_dir), StateStore(settings.state_dir / STATE_FILE) as store:
+    labels = catalogue.labels()
+    store = SentLedger(client)
+    with Lease(client, "digest", ttl=900, wait=wait):
+        from state.upgrade import import_legacy
+
+        import_legacy(settings, client)
         now = datetime.now(UTC)
         sender: Outbox | SmtpSender | None = None
         if mode == "outbox":
@@ -170,7 +187,7 @@ def run_digests(
         try:
             for alert in alert_list:
                 for digest in build_digests(client, alert, store, first_since, now):
-                    result, fatal = _deliver(digest, settings, topics, sender, store, now, fatal)
+                    result, fatal = _deliver(digest, settings, labels, sender, store, now, fatal)
                     summary.results.append(result)
         finally:
             if sender is not None:
@@ -181,8 +198,8 @@ def run_digests(
     return summary
 
 
-def _deliver(digest: Digest, settings: Settings, topics: dict,
-             sender: Outbox | SmtpSender | None, store: StateStore, now: datetime,
+def _deliver(digest: Digest, settings: Settings, labels: Labels,
+             sender: Outbox | SmtpSender | None, store: SentLedger, now: datetime,
              fatal: str | None) -> tuple[RecipientResult, str | None]:
     """Deliver one digest and record it; returns the result and the run's fatal error, if any."""
     alert = digest.alert
@@ -192,7 +209,7 @@ def _deliver(digest: Digest, settings: Settings, topics: dict,
         if sender is not None:
             store.record(alert.name, digest.recipient, now, [])
         return result, fatal
-    msg = build_message(digest, settings, now, topics)
+    msg = build_message(digest, settings, now, labels)
     result.subject = subject(digest)
     if sender is None:
         result.status = "dry-run"

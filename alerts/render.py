@@ -22,9 +22,10 @@ from urllib.parse import urlencode, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.build import Digest, Story
-from alerts.config import Alert
-from alerts.labels import STRINGS
-from raqib.settings import Settings
+from alerts.strings import STRINGS
+from core.catalogue import Labels
+from core.catalogue.alerts import Alert
+from core.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "yi"}
@@ -91,7 +92,7 @@ def _when(value: object) -> str:
         return one_line(value, 40)
 
 
-def _article_view(hit: dict, topics: dict[str, dict[str, str]], lang: str) -> dict:
+def _article_view(hit: dict, labels: Labels, lang: str) -> dict:
     language = hit.get("language") or "ar"
     segments = snippet_segments(hit.get("snippet"))
     return {
@@ -99,7 +100,7 @@ def _article_view(hit: dict, topics: dict[str, dict[str, str]], lang: str) -> di
         "url": safe_url(hit.get("url")),
         "outlet": one_line(hit.get("outlet_name") or hit.get("outlet"), 80),
         "published": _when(hit.get("published_at")),
-        "topics": [topics.get(t, {}).get(lang, t) for t in hit.get("topics") or []],
+        "topics": [labels.topic(t, lang) for t in hit.get("topics") or []],
         "snippet": segments,
         "snippet_text": "".join(s for s, _ in segments).strip(),
         "lang": language,
@@ -107,9 +108,9 @@ def _article_view(hit: dict, topics: dict[str, dict[str, str]], lang: str) -> di
     }
 
 
-def _story_view(story: Story, topics: dict[str, dict[str, str]], lang: str) -> dict:
-    view = _article_view(story.lead, topics, lang)
-    view["coverage"] = [_article_view(h, topics, lang) for h in story.coverage]
+def _story_view(story: Story, labels: Labels, lang: str) -> dict:
+    view = _article_view(story.lead, labels, lang)
+    view["coverage"] = [_article_view(h, labels, lang) for h in story.coverage]
     return view
 
 
@@ -120,7 +121,7 @@ def subject(digest: Digest) -> str:
     return one_line(words[key].format(name=one_line(digest.alert.name, 120), n=digest.articles))
 
 
-def context(digest: Digest, settings: Settings, topics: dict[str, dict[str, str]]) -> dict:
+def context(digest: Digest, settings: Settings, labels: Labels) -> dict:
     """Everything the templates need, already reduced to safe plain values."""
     lang = digest.alert.language
     words = STRINGS[lang]
@@ -131,11 +132,11 @@ def context(digest: Digest, settings: Settings, topics: dict[str, dict[str, str]
         "subject": subject(digest),
         "name": one_line(digest.alert.name, 120),
         "query": one_line(digest.alert.query, 300),
-        "filters": [topics.get(t, {}).get(lang, t) for t in digest.alert.topics]
+        "filters": [labels.topic(t, lang) for t in digest.alert.topics]
         + [one_line(x, 80) for x in (*digest.alert.outlets, *digest.alert.places)],
         "count": words["new"].format(n=digest.articles),
         "stories_count": words["stories"].format(n=len(digest.stories)),
-        "stories": [_story_view(s, topics, lang) for s in digest.stories],
+        "stories": [_story_view(s, labels, lang) for s in digest.stories],
         "more": words["more"].format(n=digest.more) if digest.more else "",
         "search_url": search_url(settings.web_base_url, digest.alert),
         "footer": words["footer"].format(name=one_line(digest.alert.name, 120)),
@@ -143,9 +144,9 @@ def context(digest: Digest, settings: Settings, topics: dict[str, dict[str, str]
 
 
 def render(digest: Digest, settings: Settings,
-           topics: dict[str, dict[str, str]] | None = None) -> tuple[str, str]:
+           labels: Labels | None = None) -> tuple[str, str]:
     """``(plain_text, html)`` of a digest."""
-    ctx = context(digest, settings, topics or {})
+    ctx = context(digest, settings, labels or Labels())
     return _ENV.get_template("digest.txt").render(ctx), _ENV.get_template("digest.html").render(ctx)
 
 
@@ -161,9 +162,9 @@ def sender_address(mail_from: str) -> Address:
 
 
 def build_message(digest: Digest, settings: Settings, when: datetime,
-                  topics: dict[str, dict[str, str]] | None = None) -> EmailMessage:
+                  labels: Labels | None = None) -> EmailMessage:
     """The multipart/alternative e-mail (plain text first, then HTML) for one recipient."""
-    text, page = render(digest, settings, topics)
+    text, page = render(digest, settings, labels)
     sender = sender_address(settings.mail_from)
     msg = EmailMessage()
     msg["Subject"] = subject(digest)

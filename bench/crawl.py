@@ -28,11 +28,11 @@ import urllib.request
 
 from parsel import Selector
 
-from crawlers.config import Outlet
+from core.catalogue.outlets import Outlet
+from core.settings import load_settings
 from crawlers.extraction import extract_article
-from crawlers.replay import serve
 from crawlers.run import crawl
-from raqib.settings import load_settings
+from raqib.replay import serve
 
 FAST = {
     "AUTOTHROTTLE_ENABLED": False,

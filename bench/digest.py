@@ -31,7 +31,6 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from elasticsearch.helpers import bulk
 
-from alerts.config import Alert
 from alerts.digest import DigestSummary, run_digests
 from bench.synthetic import (
     OUTLETS,
@@ -42,10 +41,11 @@ from bench.synthetic import (
     ensure_loaded,
     generate_articles,
 )
+from core.catalogue.alerts import Alert
+from core.settings import load_settings
 from indexing.bulk import index_records
 from indexing.client import cluster_url, get_client
 from indexing.templates import ALIAS
-from raqib.settings import load_settings
 
 FRESH_PREFIX = "https://bench.example/digest-fresh/"
 PHRASES = ['"التحالف الدولي"', '"الحشد الشعبي"', '"البرنامج النووي"', '"مشروع التقسيم"']

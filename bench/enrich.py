@@ -1,7 +1,7 @@
 """Throughput of the enrichment chain, whole and per stage, on one core.
 
-    taskset -c 0 python bench/enrich.py [--articles 20000] [--body-bytes 2600]
-                                        [--profile] [--calibrate]
+    taskset -c 0 python -m bench.enrich [--articles 20000] [--body-bytes 2600]
+                                        [--real FILE] [--profile] [--calibrate]
 
 Generates ``--articles`` synthetic Arabic articles of about 3 KB (UTF-8 JSON record; the
 vocabulary mixes everyday news words with the taxonomy's phrases and the gazetteer's
@@ -11,6 +11,8 @@ names, and 5 % are re-publications and 5 % partial rewrites of earlier ones), th
 * each stage alone: tokenise + normalise (``Doc``), language, topics, places, dedup;
 * JSON decode + encode, the extra work of ``raqib enrich``.
 
+``--real FILE`` times the same on real article records (JSONL, e.g.
+``../shared/realnews/articles.jsonl``) and prints them beside the synthetic figures.
 ``--profile`` prints the cProfile top of the chain; ``--calibrate`` prints the word-3-
 shingle Jaccard of article variants that the dedup thresholds were chosen from.
 """
@@ -43,8 +45,9 @@ from processing.enrich import Enricher, article_text  # noqa: E402
 from processing.language import language_of_record  # noqa: E402
 from processing.normalize import normalize_for_search  # noqa: E402
 from processing.phrases import Doc  # noqa: E402
-from processing.places import default_place_tagger  # noqa: E402
-from processing.topics import default_tagger  # noqa: E402
+from processing.places import PlaceTagger  # noqa: E402
+from processing.topics import TopicTagger  # noqa: E402
+from tests.helpers import catalogue  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared/samples/elnashra-palmyra-2015.txt"
 TARGET_BYTES = 2600  # body bytes; with title, lead and fields the JSON is ~3 KB
@@ -71,9 +74,9 @@ WORDS = """
 
 
 def _vocabulary() -> tuple[list[str], list[str]]:
-    topics = [s for t in default_tagger().taxonomy.topics for p in t.phrases
+    topics = [s for t in catalogue().taxonomy().topics for p in t.phrases
               for s in p.surfaces if not s.isascii()]
-    places = [n for p in default_place_tagger().gazetteer.places for n in (p.name_ar, *p.variants)
+    places = [n for p in catalogue().gazetteer().places for n in (p.name_ar, *p.variants)
               if not n.isascii()]
     return topics, places
 
@@ -135,11 +138,12 @@ def timed(label: str, n: int, fn: Callable[[], object]) -> float:
     return cpu
 
 
-def bench(records: list[dict]) -> None:
+def bench(records: list[dict], what: str = "generated") -> float:
+    """Time the chain and its stages; returns the warm articles/s."""
     n = len(records)
     size = sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in records) / n
     chars = sum(len(article_text(r)) for r in records) / n
-    print(f"{n:,} generated articles, {size:,.0f} bytes of JSON each on average "
+    print(f"\n{n:,} {what} articles, {size:,.0f} bytes of JSON each on average "
           f"({chars:,.0f} characters of title + lead + body); Python {sys.version.split()[0]}")
 
     print("whole chain (Enricher.enrich_one):")
@@ -147,11 +151,11 @@ def bench(records: list[dict]) -> None:
     docs: list[Doc] = []
     print("stages (warm caches):")
     timed("tokenise + normalise (Doc)", n,
-          lambda: docs.extend(Doc.from_text(article_text(r)) for r in records))
+          lambda: docs.extend(Doc.from_record(r) for r in records))
     timed("language", n, lambda: [language_of_record(r) for r in records])
-    topics = default_tagger()
+    topics = TopicTagger(catalogue().taxonomy())
     timed("topics", n, lambda: [topics.tag(d) for d in docs])
-    places = default_place_tagger()
+    places = PlaceTagger(catalogue().gazetteer())
     timed("places", n, lambda: [places.tag(d) for d in docs])
     dd = Deduper()
     timed("dedup (fingerprint + MinHash LSH)", n,
@@ -162,11 +166,12 @@ def bench(records: list[dict]) -> None:
     print("whole chain again:")
     warm = timed("warm caches", n, lambda: _chain(records))
     print(f"=> chain: {n / cold:,.0f} articles/s cold, {n / warm:,.0f} articles/s warm, one core")
+    return n / warm
 
 
 def _chain(records: Sequence[dict]) -> list[dict]:
-    enricher = Enricher()
-    return [enricher.enrich_one(r) for r in records]
+    enricher = Enricher(catalogue().taxonomy(), catalogue().gazetteer())
+    return list(enricher.enrich(records))
 
 
 def profile(records: list[dict]) -> None:
@@ -219,11 +224,19 @@ def calibrate(records: list[dict]) -> None:
     print(f"  unrelated generated pairs (same vocabulary), max of 198: {worst:.2f}")
 
 
+def read_real(path: Path) -> list[dict]:
+    from core.record import RecordError, read_jsonl
+
+    return [r for _, r in read_jsonl(path) if not isinstance(r, RecordError)]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--body-bytes", type=int, default=TARGET_BYTES,
                         help=f"UTF-8 bytes per body (default {TARGET_BYTES}: ~3 KB records)")
+    parser.add_argument("--real", type=Path, metavar="FILE",
+                        help="also time real article records from this JSONL file")
     parser.add_argument("--profile", action="store_true", help="cProfile the chain")
     parser.add_argument("--calibrate", action="store_true", help="dedup threshold data")
     args = parser.parse_args(argv)
@@ -233,9 +246,13 @@ def main(argv: list[str]) -> int:
     if args.calibrate:
         calibrate(records)
     elif args.profile:
-        profile(records)
+        profile(read_real(args.real) if args.real else records)
     else:
-        bench(records)
+        synthetic = bench(records)
+        if args.real:
+            real = bench(read_real(args.real), f"real ({args.real.name})")
+            print(f"\nwarm chain, one core: synthetic {synthetic:,.0f} articles/s, "
+                  f"real {real:,.0f} articles/s")
     return 0
 
 

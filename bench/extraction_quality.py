@@ -39,9 +39,10 @@ import trafilatura
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from crawlers.config import DEFAULT_OUTLETS_FILE, Outlet, load_outlets
+from core.catalogue.outlets import Outlet, load_outlets
+from core.settings import CONFIG_DIR
+from core.urls import on_domains
 from crawlers.extraction import extract_article
-from crawlers.urls import on_domains
 
 KINDS = ("title", "date", "time", "author", "body", "not_in_body")
 
@@ -207,7 +208,7 @@ def table(mine: Score, other: Score) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="pages and their expect.jsonl")
-    parser.add_argument("--outlets", type=Path, default=DEFAULT_OUTLETS_FILE)
+    parser.add_argument("--outlets", type=Path, default=CONFIG_DIR / "outlets.yaml")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every failed check")
     args = parser.parse_args(argv)
     if not (args.folder / "expect.jsonl").is_file():

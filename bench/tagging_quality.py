@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from raqib.evaluation import CORE_TOPICS, evaluate_snippets, load_items
+from tests.helpers import place_tagger, topic_tagger
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_SETS = [DATA / "topics_eval.yaml", DATA / "topics_holdout.yaml", DATA / "topics_fresh.yaml"]
@@ -21,7 +22,7 @@ DEFAULT_SETS = [DATA / "topics_eval.yaml", DATA / "topics_holdout.yaml", DATA / 
 
 def show(path: Path) -> bool:
     items = load_items(path)
-    report = evaluate_snippets(items)
+    report = evaluate_snippets(items, topic_tagger(), place_tagger())
     print(f"\n{path.name}: {len(items)} snippets "
           f"({sum(1 for i in items if i.get('hard'))} hard negatives)")
     print(f"  {'topic':<14}{'P':>7}{'R':>7}{'tp':>5}{'fp':>5}{'fn':>5}")

@@ -1,4 +1,5 @@
-"""Item pipelines: validate article records, then archive them in the landing zone."""
+"""Item pipelines: validate article records, then land them (shared landing index, or a
+JSONL folder with ``raqib crawl --landing DIR``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from scrapy.exceptions import DropItem
 
 from crawlers import report
 from crawlers.landing import LandingWriter, landing_path
+from state.landing import Batch, BatchWriter
+from state.store import StateError
 
 
 class SkipItem(DropItem):
@@ -53,14 +56,16 @@ class ValidateArticlePipeline:
 
 
 class LandingPipeline:
-    """Write records to ``<landing>/<day>/<outlet>-<run>.jsonl``, published on close.
+    """Land records as one batch per outlet and run, published on close.
 
-    The spider's seen-URL store is committed after the file is in place.
+    The batch goes to the shared landing index (:mod:`state.landing`), or — when
+    ``RAQIB_LANDING_DIR`` is set — to ``<landing>/<day>/<outlet>-<run>.jsonl``. The
+    spider's seen URLs are committed only after the batch is published.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.writer: LandingWriter | None = None
+        self.writer: LandingWriter | BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LandingPipeline:
@@ -69,9 +74,13 @@ class LandingPipeline:
     def open_spider(self) -> None:
         s = self.crawler.settings
         run_id = s.get("RAQIB_RUN_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        day = datetime.strptime(run_id[:8], "%Y%m%d").date()
         outlet = self.crawler.spider.outlet.name
-        self.writer = LandingWriter(landing_path(Path(s["RAQIB_LANDING_DIR"]), day, outlet, run_id))
+        if s.get("RAQIB_LANDING_DIR"):
+            day = datetime.strptime(run_id[:8], "%Y%m%d").date()
+            self.writer = LandingWriter(landing_path(Path(s["RAQIB_LANDING_DIR"]), day, outlet,
+                                                     run_id))
+        else:
+            self.writer = BatchWriter(self.crawler.spider.client, f"{outlet}-{run_id}", outlet)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         assert self.writer is not None
@@ -84,7 +93,14 @@ class LandingPipeline:
 
     def close_spider(self) -> None:
         assert self.writer is not None
-        path = self.writer.close()
-        if path:
-            self.crawler.stats.set_value("raqib/landing_file", str(path))
+        try:
+            landed = self.writer.close()
+        except StateError as exc:  # nothing is marked seen: the articles come again next run
+            self.crawler.stats.set_value("raqib/landing_error", str(exc))
+            self.crawler.stats.inc_value("raqib/errors")
+            return
+        if isinstance(landed, Batch):
+            self.crawler.stats.set_value("raqib/landing_batch", landed.id)
+        elif landed:
+            self.crawler.stats.set_value("raqib/landing_file", str(landed))
         self.crawler.spider.commit_state()

@@ -13,7 +13,7 @@ Twisted's reactor cannot be restarted, so each call runs Scrapy's
 and reads its summary back as JSON: :func:`crawl` can be called any number of
 times in one Python process (Airflow workers, pytest). The outlets file is
 validated in the calling process, so a bad config raises
-:class:`~crawlers.config.OutletsConfigError` before anything starts.
+:class:`~core.catalogue.outlets.OutletsConfigError` before anything starts.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawlers.config import Outlet, OutletsConfigError, load_outlets
-from raqib.settings import PROJECT_ROOT, Settings, load_settings
+from core.catalogue import Catalogue
+from core.catalogue.outlets import Outlet, OutletsConfigError
+from core.settings import PROJECT_ROOT, Settings, load_settings
 
 __all__ = ["CrawlError", "CrawlSummary", "OutletSummary", "OutletsConfigError", "crawl"]
 
@@ -52,6 +53,8 @@ class OutletSummary:
     skipped_urls: dict[str, list[str]] = field(default_factory=dict)
     errors: int = 0
     landing_files: list[str] = field(default_factory=list)
+    landing_batches: list[str] = field(default_factory=list)
+    landing_error: str | None = None
     already_seen: int = 0
     not_modified: int = 0
     extract_count: int = 0
@@ -69,9 +72,22 @@ class OutletSummary:
         """
         from crawlers.report import is_error
 
+        if self.landing_error:
+            return True
         content_skips = sum(n for reason, n in self.skipped.items() if not is_error(reason))
         working = self.articles_written + self.already_seen + self.not_modified + content_skips
         return self.errors > 0 and working == 0
+
+    def report(self) -> str:
+        """One line for people: the CLI prints it, the DAG logs it."""
+        skipped = ", ".join(f"{k} {v}" for k, v in self.skipped.items()) or "none"
+        landed = ", ".join(self.landing_batches + self.landing_files) or "nothing"
+        line = (f"{self.outlet}: {self.pages_fetched} page(s) fetched, {self.articles_written} "
+                f"article(s) written, {self.already_seen} already seen, {self.not_modified} "
+                f"feed(s) unchanged, {self.errors} error(s); skipped: {skipped}; landed: {landed}")
+        if self.landing_error:
+            line += f"; NOT LANDED: {self.landing_error}"
+        return line
 
 
 @dataclass
@@ -100,6 +116,12 @@ class CrawlSummary:
     @property
     def landing_files(self) -> list[str]:
         return [f for o in self.outlets.values() for f in o.landing_files]
+
+    def report(self) -> str:
+        """The summary for people: the CLI prints it, the DAG logs it."""
+        lines = [o.report() for o in self.outlets.values()]
+        lines.append(f"log: {self.log_file}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,35 +154,35 @@ def crawl(
         outlets_file: outlets YAML (default ``settings.outlets_file``: ``$RAQIB_OUTLETS_FILE``
             or ``config/outlets.yaml``).
         outlet_names: only these outlets (machine names); unknown names are an error.
-        landing_dir: landing root (default ``settings.landing_dir``, i.e. ``$RAQIB_HOME/landing``).
-        settings: Raqib settings (default :func:`raqib.settings.load_settings`); the
-            seen-URL store lives in ``settings.state_dir``, the log in ``settings.home/logs``.
+        landing_dir: write JSONL files under this folder instead of the shared landing index.
+        settings: Raqib settings (default :func:`core.settings.load_settings`); seen URLs
+            and the landing zone live in the cluster, the log in ``settings.home/logs``.
         outlets: already-validated outlets, instead of reading ``outlets_file``.
         scrapy_settings: Scrapy setting overrides, e.g. ``{"AUTOTHROTTLE_ENABLED": False,
             "DOWNLOAD_DELAY": 0}`` for the loopback replay site.
         timeout: seconds before the crawl process is killed (``CrawlError``).
 
     Returns the per-outlet :class:`CrawlSummary`. Raises ``OutletsConfigError`` on
-    a bad outlets file and ``CrawlError`` if the crawl process fails; pages that
-    fail are counted in the summary, they do not raise.
+    a bad outlets file and ``CrawlError`` if the cluster is unreachable or the crawl
+    process fails; pages that fail are counted in the summary, they do not raise.
     """
     settings = settings or load_settings()
     if outlets is None:
-        outlets = load_outlets(outlets_file or settings.outlets_file,
-                               list(outlet_names) if outlet_names else None)
+        outlets = Catalogue(settings).outlets(list(outlet_names) if outlet_names else None,
+                                              path=outlets_file)
     elif outlet_names:
         unknown = set(outlet_names) - {o.name for o in outlets}
         if unknown:
             raise OutletsConfigError(f"unknown outlet(s): {', '.join(sorted(unknown))}")
         outlets = [o for o in outlets if o.name in set(outlet_names)]
+    _check_store(settings)
     run_id = new_run_id()
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     job = {
         "run_id": run_id,
         "outlets": [o.model_dump(mode="json") for o in outlets],
-        "landing_dir": str(Path(landing_dir or settings.landing_dir).resolve()),
-        "state_dir": str(settings.state_dir),
+        "landing_dir": str(Path(landing_dir).resolve()) if landing_dir else "",
         "log_file": str(log_dir / f"crawl-{run_id}.log"),
         "scrapy_settings": dict(scrapy_settings or {}),
     }
@@ -190,6 +212,26 @@ def crawl(
         return CrawlSummary.from_dict(json.loads(summary_file.read_text(encoding="utf-8")))
 
 
+def _check_store(settings: Settings) -> None:
+    """Fail before fetching anything when the shared store cannot be used."""
+    from indexing.client import NoClusterError, get_client
+    from state.store import StateError
+    from state.upgrade import import_legacy
+
+    try:
+        client = get_client(settings, request_timeout=10, max_retries=1)
+        health = client.cluster.health(timeout="5s")["status"]
+        if health == "red":
+            raise CrawlError("the cluster is red (a primary shard is missing): nothing was "
+                             "crawled; run again when `raqib es status` shows yellow or green")
+        import_legacy(settings, client)
+    except (NoClusterError, StateError) as exc:
+        raise CrawlError(f"{exc}; nothing was crawled") from None
+    except Exception as exc:  # noqa: BLE001 - transport errors of any kind
+        raise CrawlError(f"Elasticsearch is unreachable ({type(exc).__name__}: {exc}); "
+                         "nothing was crawled") from None
+
+
 # --------------------------------------------------------------- child process
 def _ms_quantiles(seconds: list[float]) -> tuple[float | None, float | None]:
     if not seconds:
@@ -204,6 +246,7 @@ def _outlet_summary(name: str, crawler: Any) -> OutletSummary:
     prefix, url_prefix = "raqib/skipped/", "raqib/skipped_urls/"
     median, p95 = _ms_quantiles(getattr(crawler.spider, "extract_seconds", []))
     landing = stats.get("raqib/landing_file")
+    batch = stats.get("raqib/landing_batch")
     return OutletSummary(
         outlet=name,
         pages_fetched=stats.get("raqib/pages_fetched", 0),
@@ -214,6 +257,8 @@ def _outlet_summary(name: str, crawler: Any) -> OutletSummary:
         },
         errors=stats.get("raqib/errors", 0) + stats.get("spider_exceptions/count", 0),
         landing_files=[landing] if landing else [],
+        landing_batches=[batch] if batch else [],
+        landing_error=stats.get("raqib/landing_error"),
         already_seen=stats.get("raqib/already_seen", 0),
         not_modified=stats.get("raqib/not_modified", 0),
         extract_count=len(getattr(crawler.spider, "extract_seconds", [])),
@@ -236,7 +281,6 @@ def run_job(job: Mapping[str, Any]) -> CrawlSummary:
     scrapy_settings.update(
         {
             "RAQIB_LANDING_DIR": job["landing_dir"],
-            "RAQIB_STATE_DIR": job["state_dir"],
             "RAQIB_RUN_ID": job["run_id"],
             "LOG_FILE": job["log_file"],
         },

@@ -49,7 +49,6 @@ ITEM_PIPELINES = {
 }
 
 # Raqib's own settings (filled in per run by crawlers.run)
-RAQIB_LANDING_DIR = "var/landing"
-RAQIB_STATE_DIR = "var/state"
+RAQIB_LANDING_DIR = ""  # a JSONL folder instead of the shared landing index
 RAQIB_RUN_ID = ""
 RAQIB_EXTRACT = True  # False: fetch article pages without extracting (benchmark baseline)

@@ -11,16 +11,15 @@ Run conf / params: ``since`` (window, default ``24h``).
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
-from raqib_dag_support import START_DATE, daily_at, default_args
+from raqib_dag_support import SETTINGS, START_DATE, default_args
 
 log = logging.getLogger("raqib.dags")
 
-HOUR, MINUTE = daily_at("RAQIB_DIGEST_AT", "07:00")
-TIMEZONE = os.environ.get("RAQIB_DIGEST_TIMEZONE", "").strip() or "Asia/Beirut"
+HOUR, MINUTE = SETTINGS.digest_time()
+TIMEZONE = SETTINGS.digest_timezone
 
 with DAG(
     dag_id="raqib_digest",
@@ -43,12 +42,7 @@ with DAG(
         from alerts.digest import run_digests
 
         summary = run_digests(since=(params or {}).get("since") or "24h")
-        for r in summary.results:
-            log.info("%s → %s: %s, %d article(s) in %d stor(ies)%s", r.alert, r.recipient,
-                     r.status, r.articles, r.stories, f": {r.error}" if r.error else "")
-        log.info("digest (%s): %d sent, %d written to the outbox, %d skipped (nothing new), "
-                 "%d failed", summary.mode, summary.sent, summary.written, summary.skipped,
-                 summary.failed)
+        log.info("%s", summary.report())
         summary.raise_for_failures()  # delivered ones are recorded: a retry sends the rest
         return {"mode": summary.mode, "sent": summary.sent, "written": summary.written,
                 "skipped": summary.skipped, "failed": summary.failed}

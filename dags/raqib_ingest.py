@@ -8,34 +8,29 @@ Reads like the process it schedules::
 The tasks call the same library functions as ``raqib crawl`` / ``raqib process``;
 heavy imports happen inside the tasks, never when the file is parsed.
 
-Environment (read when the file is parsed, so cheap): ``RAQIB_INGEST_SCHEDULE``
-(cron or preset, default every 30 minutes; ``none`` for manual runs only),
-``RAQIB_TASK_RETRIES`` / ``RAQIB_TASK_RETRY_DELAY`` (seconds, doubled at each retry).
-Read by the tasks: ``RAQIB_OUTLETS_FILE`` (default ``config/outlets.yaml``) and the
-usual ``RAQIB_*`` settings. Run conf / params: ``outlets`` (a subset of outlet
+Settings (:mod:`core.settings`, read when the file is parsed, so cheap):
+``RAQIB_INGEST_SCHEDULE`` (cron or preset, default every 30 minutes; ``none`` for manual
+runs only), ``RAQIB_TASK_RETRIES`` / ``RAQIB_TASK_RETRY_DELAY`` (seconds, doubled at each
+retry), ``RAQIB_TASK_QUEUE``, ``RAQIB_CRAWL_PARALLELISM``. Read by the tasks:
+``RAQIB_OUTLETS_FILE`` and the usual ``RAQIB_*`` settings. All state is in Elasticsearch,
+so every task may run on a different worker. Run conf / params: ``outlets`` (a subset of outlet
 names) and ``scrapy_settings`` (Scrapy overrides for this run).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 
 from airflow.sdk import DAG, Param, TriggerRule, get_current_context, task
-from raqib_dag_support import (
-    ARTICLES,
-    START_DATE,
-    default_args,
-    schedule_from_env,
-)
+from raqib_dag_support import ARTICLES, SETTINGS, START_DATE, default_args
 
 log = logging.getLogger("raqib.dags")
 
 with DAG(
     dag_id="raqib_ingest",
     description="Crawl the outlets, enrich and index the new articles",
-    schedule=schedule_from_env("RAQIB_INGEST_SCHEDULE", "*/30 * * * *"),
+    schedule=SETTINGS.schedule(),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -52,16 +47,14 @@ with DAG(
     @task
     def list_outlets(params: dict | None = None) -> list[str]:
         """Names of the outlets to crawl, read from the outlets file now (not at parse time)."""
-        from crawlers.config import load_outlets
-        from raqib.settings import load_settings
+        from core.catalogue import Catalogue
 
-        names = [o.name for o in load_outlets(load_settings().outlets_file,
-                                              (params or {}).get("outlets") or None)]
+        names = [o.name for o in Catalogue().outlets((params or {}).get("outlets") or None)]
         log.info("outlets to crawl: %s", ", ".join(names))
         return names
 
     @task(map_index_template="{{ outlet_name }}", execution_timeout=timedelta(minutes=25),
-          max_active_tis_per_dagrun=int(os.environ.get("RAQIB_CRAWL_PARALLELISM", "4")))
+          max_active_tis_per_dagrun=SETTINGS.parallel_crawls())
     def crawl_outlet(outlet: str, params: dict | None = None) -> dict:
         """Crawl one outlet into the landing zone; fail when nothing could be fetched."""
         from crawlers.run import crawl
@@ -71,11 +64,7 @@ with DAG(
                         scrapy_settings=(params or {}).get("scrapy_settings") or None,
                         timeout=20 * 60)
         result = summary.outlets[outlet]
-        log.info("%s: %d page(s) fetched, %d article(s) written, %d already seen, %d error(s); "
-                 "skipped by reason: %s; landing: %s; log: %s", outlet, result.pages_fetched,
-                 result.articles_written, result.already_seen, result.errors,
-                 result.skipped or "none", ", ".join(result.landing_files) or "none",
-                 summary.log_file)
+        log.info("%s", summary.report())
         if result.failed:
             raise RuntimeError(f"{outlet}: nothing fetched, {result.errors} error(s): "
                                f"{result.skipped}; see {summary.log_file}")
@@ -86,17 +75,14 @@ with DAG(
     @task(trigger_rule=TriggerRule.ALL_DONE, execution_timeout=timedelta(hours=1))
     def process() -> dict:
         """Enrich and index every landing file not indexed yet (what every outlet landed)."""
-        from raqib.pipeline import process_landing
+        from ingest.process import process_landing
 
         summary = process_landing()
-        totals = summary.totals()
-        log.info("%d landing file(s) processed, %d already done; indexed: %d new, %d updated, "
-                 "%d rejected (dead letter), %d near-duplicate(s), %d malformed line(s)",
-                 len(summary.files), summary.already_processed, totals["created"],
-                 totals["updated"], totals["failed"], totals["duplicates"], totals["bad_lines"])
+        log.info("%s", summary.report())
         if summary.error:
             raise RuntimeError(f"indexing stopped: {summary.error}")
-        return {"files": len(summary.files), "indexed": summary.indexed, **totals}
+        return {"batches": len(summary.batches), "indexed": summary.indexed,
+                **summary.totals()}
 
     @task(outlets=[ARTICLES], retries=0)
     def publish(processed: dict) -> None:

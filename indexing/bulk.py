@@ -13,13 +13,12 @@ What goes wrong, and what happens then:
   and nothing is marked done, so the caller can retry the whole batch later
   (ids are idempotent, so that is safe).
 * a document Elasticsearch rejects (mapping error, bad date, …) or a record that
-  cannot be turned into a document: one line in the dead-letter JSONL with the
-  reason, and the rest of the batch goes on.
+  cannot be turned into a document: handed to the dead letter with the reason
+  (:mod:`state.deadletter` in ``raqib process``), and the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import defaultdict
@@ -27,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path
+from typing import Protocol
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
@@ -60,7 +59,6 @@ class IndexSummary:
     updated: int = 0
     failed: int = 0
     indices: set[str] = field(default_factory=set)
-    dead_letter: Path | None = None
 
     @property
     def indexed(self) -> int:
@@ -94,28 +92,20 @@ def to_document(record: dict, now: datetime | None = None) -> tuple[str, str, di
     return index, doc_id, source
 
 
-class _DeadLetter:
-    """Append-only JSONL of what could not be indexed, with the reason."""
+class DeadLetter(Protocol):
+    """Where rejected records go, with the reason (e.g. :class:`state.deadletter.DeadLetter`)."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._fh = None
+    def write(self, record: dict, reason: str, status: int | None = None) -> None: ...
 
+    def flush(self) -> None: ...
+
+
+class _LogOnly:
     def write(self, record: dict, reason: str, status: int | None = None) -> None:
         log.warning("not indexed: %s (%s)", record.get("id") or record.get("url"), reason)
-        if self.path is None:
-            return
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("a", encoding="utf-8")
-        line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "status": status,
-                "reason": reason, "record": record}
-        self._fh.write(json.dumps(line, ensure_ascii=False) + "\n")
-        self._fh.flush()
 
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
+    def flush(self) -> None:
+        pass
 
 
 def _reason(error: dict) -> str:
@@ -133,7 +123,7 @@ def index_records(
     records: Iterable[dict],
     client: Elasticsearch,
     *,
-    dead_letter: Path | None = None,
+    dead_letter: DeadLetter | None = None,
     chunk_size: int = 500,
     attempts: int = 6,
     initial_backoff: float = 1.0,
@@ -146,8 +136,8 @@ def index_records(
     except TransportError as exc:
         raise IndexingError(f"Elasticsearch is unreachable: {exc}. Nothing was indexed; "
                             "run the same batch again when the cluster is back.") from None
-    summary = IndexSummary(dead_letter=dead_letter)
-    dead = _DeadLetter(dead_letter)
+    summary = IndexSummary()
+    dead = dead_letter or _LogOnly()
     try:
         for window in _windows(records, chunk_size):
             actions = []
@@ -165,7 +155,7 @@ def index_records(
         if refresh and summary.indices:
             client.indices.refresh(index=ALIAS)
     finally:
-        dead.close()
+        dead.flush()
     return summary
 
 
@@ -195,7 +185,7 @@ def _windows(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 
 def _send_window(client: Elasticsearch, actions: list[tuple[dict, dict]], summary: IndexSummary,
-                 dead: _DeadLetter, chunk_size: int, attempts: int, initial_backoff: float,
+                 dead: DeadLetter, chunk_size: int, attempts: int, initial_backoff: float,
                  max_backoff: float) -> None:
     """Send one window, retrying transient failures with exponential backoff."""
     pending = actions

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import elasticsearch
 
-from raqib.settings import Settings
+from core.settings import Settings
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 RUN_AS_WHEN_ROOT = "nobody"
@@ -47,36 +47,47 @@ class NodeError(RuntimeError):
 
 @dataclass
 class NodeInfo:
-    """What ``node.json`` records about a started node."""
+    """What ``node.json`` records about one started node."""
 
     url: str
     http_port: int
     transport_port: int
     pid: int
     version: str
+    name: str = "raqib-local"
 
 
 @dataclass
-class NodeStatus:
-    """What ``raqib es status`` prints."""
+class ClusterInfo:
+    """The local cluster: its nodes (one, or ``raqib es up --nodes N``)."""
 
-    url: str | None
-    external: bool
-    reachable: bool
-    version: str | None = None
-    health: str | None = None
-    articles: int | None = None
-    error: str | None = None
+    nodes: list[NodeInfo]
+
+    @property
+    def url(self) -> str:
+        return self.nodes[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [n.url for n in self.nodes]
+
+    @property
+    def version(self) -> str:
+        return self.nodes[0].version
+
+    @property
+    def pid(self) -> int:
+        return self.nodes[0].pid
 
 
-def es_version() -> str:
+def es_version(settings: Settings) -> str:
     """The server version to run: ``RAQIB_ES_VERSION`` or the Python client's own version."""
-    return os.environ.get("RAQIB_ES_VERSION") or elasticsearch.__versionstr__
+    return settings.es_version or elasticsearch.__versionstr__
 
 
-def cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "raqib" / "elasticsearch"
+def cache_dir(settings: Settings) -> Path:
+    """``$XDG_CACHE_HOME/raqib/elasticsearch`` (``~/.cache`` by default), outside any clone."""
+    return settings.cache_dir / "raqib" / "elasticsearch"
 
 
 def node_dir(settings: Settings) -> Path:
@@ -87,34 +98,48 @@ def _state_file(settings: Settings) -> Path:
     return node_dir(settings) / "node.json"
 
 
-def read_state(settings: Settings) -> NodeInfo | None:
-    """The recorded node, or None if none was ever started under this home."""
+def read_state(settings: Settings) -> ClusterInfo | None:
+    """The recorded local cluster, or None if none was ever started under this home."""
     try:
-        return NodeInfo(**json.loads(_state_file(settings).read_text()))
-    except (FileNotFoundError, ValueError, TypeError):
+        data = json.loads(_state_file(settings).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        if "nodes" not in data:  # written by a single-node Raqib before clusters
+            return ClusterInfo([NodeInfo(**data)])
+        return ClusterInfo([NodeInfo(**n) for n in data["nodes"]])
+    except TypeError:
         return None
 
 
-def local_url(settings: Settings) -> str | None:
-    """URL of the local node recorded under ``$RAQIB_HOME``, if any."""
+def local_urls(settings: Settings) -> list[str]:
+    """URLs of every node of the local cluster recorded under ``$RAQIB_HOME``."""
     state = read_state(settings)
-    return state.url if state else None
+    return state.urls if state else []
+
+
+def local_url(settings: Settings) -> str | None:
+    """URL of the local cluster's first node, if any."""
+    urls = local_urls(settings)
+    return urls[0] if urls else None
 
 
 # ------------------------------------------------------------------ download
-def fetch_distribution(version: str, log: Callable[[str], None] = print) -> Path:
+def fetch_distribution(settings: Settings, version: str,
+                       log: Callable[[str], None] = print) -> Path:
     """Return the cached zip for ``version``, downloading it with Maven if needed."""
-    target = cache_dir() / f"elasticsearch-{version}.zip"
+    cache = cache_dir(settings)
+    target = cache / f"elasticsearch-{version}.zip"
     if target.exists():
         return target
     mvn = shutil.which("mvn")
     if not mvn:
         raise NodeError("Maven (mvn) not found: it is needed to download Elasticsearch.")
-    log(f"Downloading Elasticsearch {version} with Maven (once; cached in {cache_dir()}) …")
-    cache_dir().mkdir(parents=True, exist_ok=True)
+    log(f"Downloading Elasticsearch {version} with Maven (once; cached in {cache}) …")
+    cache.mkdir(parents=True, exist_ok=True)
     cmd = [mvn, "-q", "-B", "dependency:copy", f"-Dartifact={ARTIFACT.format(version=version)}",
-           f"-DoutputDirectory={cache_dir()}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cache_dir())
+           f"-DoutputDirectory={cache}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cache)
     if proc.returncode != 0 or not target.exists():
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
         artifact = ARTIFACT.format(version=version)
@@ -151,10 +176,10 @@ def _free_port(preferred: int) -> int:
     raise NodeError("no free port on 127.0.0.1")
 
 
-def _java_home() -> str:
-    for candidate in (os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")):
-        if candidate and (Path(candidate) / "bin" / "java").exists():
-            return candidate
+def _java_home(settings: Settings) -> str:
+    candidate = settings.es_java_home
+    if candidate and (Path(candidate) / "bin" / "java").exists():
+        return candidate
     java = shutil.which("java")
     if not java:
         raise NodeError("Java not found: install a JDK 17 (e.g. apt-get install openjdk-17-jdk).")
@@ -162,19 +187,26 @@ def _java_home() -> str:
 
 
 def _write_config(es_home: Path, base: Path, http_port: int, transport_port: int,
-                  heap: str) -> Path:
+                  heap: str, name: str = "raqib-local", seeds: list[str] | None = None,
+                  masters: list[str] | None = None) -> Path:
+    """The node's config folder; ``seeds``/``masters`` form a multi-node cluster."""
     conf = base / "config"
     if conf.exists():
         shutil.rmtree(conf)
     shutil.copytree(es_home / "config", conf)
+    if seeds:
+        discovery = [f"discovery.seed_hosts: [{', '.join(seeds)}]",
+                     f"cluster.initial_master_nodes: [{', '.join(masters or [])}]"]
+    else:
+        discovery = ["discovery.type: single-node"]
     (conf / "elasticsearch.yml").write_text(
         "\n".join([
             "cluster.name: raqib-local",
-            "node.name: raqib-local",
+            f"node.name: {name}",
             "network.host: 127.0.0.1",
             f"http.port: {http_port}",
             f"transport.port: {transport_port}",
-            "discovery.type: single-node",
+            *discovery,
             "xpack.security.enabled: false",
             "xpack.ml.enabled: false",
             "action.destructive_requires_name: false",
@@ -238,11 +270,16 @@ def _hand_over(base: Path) -> None:
 
 
 def log_tail(settings: Settings, lines: int = 30) -> str:
-    log = node_dir(settings) / "logs" / "raqib-local.log"
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return ""
+    """The last lines of the node logs (every node's, for a cluster)."""
+    tails = []
+    for log in sorted(node_dir(settings).glob("**/logs/raqib-local.log")):
+        try:
+            text = "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            continue
+        tails.append(text if len(tails) == 0 and log.parent.parent == node_dir(settings)
+                     else f"--- {log.parent.parent.name} ---\n{text}")
+    return "\n".join(tails)
 
 
 def _cause_from_log(tail: str) -> str:
@@ -255,7 +292,7 @@ def _cause_from_log(tail: str) -> str:
     return "the node exited during start-up (see its log above)"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -265,50 +302,88 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _health(url: str, timeout: float = 2.0) -> str | None:
+def _health(url: str, timeout: float = 2.0, nodes: int = 1) -> str | None:
+    """The cluster's health once ``nodes`` nodes have joined it, else None."""
     try:
         client = elasticsearch.Elasticsearch(url, request_timeout=timeout, max_retries=0)
-        return client.cluster.health()["status"]
+        health = client.cluster.health()
+        return health["status"] if health["number_of_nodes"] >= nodes else None
     except Exception:
         return None
 
 
-def ensure_up(settings: Settings, timeout: float = 120.0,
-              log: Callable[[str], None] = print) -> NodeInfo:
-    """Start the local node unless it already runs; wait for yellow/green health."""
+def _node_dirs(base: Path, count: int) -> list[tuple[str, Path]]:
+    """(node name, folder) of each node: the base folder itself for a single node."""
+    if count == 1:
+        return [("raqib-local", base)]
+    return [(f"raqib-local-{k}", base / f"node-{k}") for k in range(1, count + 1)]
+
+
+def _healthy(state: ClusterInfo) -> bool:
+    return all(pid_alive(n.pid) for n in state.nodes) and _health(state.url) is not None
+
+
+def ensure_up(settings: Settings, timeout: float = 120.0, log: Callable[[str], None] = print,
+              nodes: int = 1) -> ClusterInfo:
+    """Start the local cluster (``nodes`` nodes) unless it runs; wait for yellow/green."""
+    if nodes < 1:
+        raise NodeError("a cluster needs at least one node")
     state = read_state(settings)
-    if state and _pid_alive(state.pid) and _health(state.url):
+    if state and _healthy(state):
+        if len(state.nodes) != nodes:
+            raise NodeError(f"a local cluster of {len(state.nodes)} node(s) is running under "
+                            f"{settings.home}: `raqib es down` first to start {nodes}")
         return state
-    java_home = _java_home()
-    version = es_version()
+    if state:
+        stop(settings)  # some nodes died: start the whole cluster again (data is kept)
+    java_home = _java_home(settings)
+    version = es_version(settings)
     base = _prepare_node_dir(settings, log)
-    es_home = _unpack(fetch_distribution(version, log), base, version)
-    http_port = _free_port(state.http_port if state else 9200)
-    transport_port = _free_port(state.transport_port if state else 9300)
-    conf = _write_config(es_home, base, http_port, transport_port, settings.es_heap)
-    for sub in ("data", "logs"):
-        (base / sub).mkdir(exist_ok=True)
-    pid_file = base / "elasticsearch.pid"
-    pid_file.unlink(missing_ok=True)
+    es_home = _unpack(fetch_distribution(settings, version, log), base, version)
+    previous = state.nodes if state and len(state.nodes) == nodes else []
+    layout = _node_dirs(base, nodes)
+    ports: list[tuple[int, int]] = []
+    for k in range(nodes):
+        old = previous[k] if previous else None
+        ports.append((_free_port(old.http_port if old else 9200 + k),
+                      _free_port(old.transport_port if old else 9300 + k)))
+    seeds = [f"127.0.0.1:{t}" for _, t in ports] if nodes > 1 else None
+    masters = [name for name, _ in layout] if nodes > 1 else None
+    confs = []
+    for (name, folder), (http_port, transport_port) in zip(layout, ports, strict=True):
+        folder.mkdir(parents=True, exist_ok=True)
+        confs.append(_write_config(es_home, folder, http_port, transport_port, settings.es_heap,
+                                   name, seeds, masters))
+        for sub in ("data", "logs"):
+            (folder / sub).mkdir(exist_ok=True)
+        (folder / "elasticsearch.pid").unlink(missing_ok=True)
     _hand_over(base)
-    env = {**os.environ, "ES_JAVA_HOME": java_home, "ES_PATH_CONF": str(conf)}
-    env.pop("ES_JAVA_OPTS", None)
-    log(f"Starting Elasticsearch {version} on 127.0.0.1:{http_port} (heap {settings.es_heap}) …")
-    proc = subprocess.run([str(es_home / "bin" / "elasticsearch"), "-d", "-p", str(pid_file)],
-                          cwd=base, env=env, capture_output=True, text=True, **_run_as())
-    url = f"http://127.0.0.1:{http_port}"
-    if proc.returncode != 0:
-        tail = log_tail(settings) or (proc.stdout + proc.stderr)[-3000:]
-        raise NodeError(_cause_from_log(tail), tail)
-    pid = int(pid_file.read_text().strip())
-    info = NodeInfo(url=url, http_port=http_port, transport_port=transport_port, pid=pid,
-                    version=version)
-    _state_file(settings).write_text(json.dumps(asdict(info)))
+    started: list[NodeInfo] = []
+    for (name, folder), (http_port, transport_port), conf in zip(layout, ports, confs,
+                                                                  strict=True):
+        env = {**os.environ, "ES_JAVA_HOME": java_home, "ES_PATH_CONF": str(conf)}
+        env.pop("ES_JAVA_OPTS", None)
+        log(f"Starting Elasticsearch {version} ({name}) on 127.0.0.1:{http_port} "
+            f"(heap {settings.es_heap}) …")
+        pid_file = folder / "elasticsearch.pid"
+        proc = subprocess.run([str(es_home / "bin" / "elasticsearch"), "-d", "-p", str(pid_file)],
+                              cwd=folder, env=env, capture_output=True, text=True, **_run_as())
+        if proc.returncode != 0:
+            tail = log_tail(settings) or (proc.stdout + proc.stderr)[-3000:]
+            for node in started:
+                _kill(node.pid)
+            raise NodeError(_cause_from_log(tail), tail)
+        started.append(NodeInfo(url=f"http://127.0.0.1:{http_port}", http_port=http_port,
+                                transport_port=transport_port,
+                                pid=int(pid_file.read_text().strip()), version=version,
+                                name=name))
+    info = ClusterInfo(started)
+    _state_file(settings).write_text(json.dumps({"nodes": [asdict(n) for n in started]}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _health(url) in ("yellow", "green"):
+        if _health(info.url, nodes=nodes) in ("yellow", "green"):
             return info
-        if not _pid_alive(pid):
+        if not all(pid_alive(n.pid) for n in started):
             tail = log_tail(settings)
             raise NodeError(_cause_from_log(tail), tail)
         time.sleep(0.5)
@@ -316,46 +391,25 @@ def ensure_up(settings: Settings, timeout: float = 120.0,
                     log_tail(settings))
 
 
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+
+
 def stop(settings: Settings, timeout: float = 60.0) -> bool:
-    """Stop the local node gracefully (SIGTERM, then SIGKILL). True if one was running."""
+    """Stop every local node gracefully (SIGTERM, then SIGKILL). True if one was running."""
     state = read_state(settings)
-    if not state or not _pid_alive(state.pid):
-        return False
-    os.kill(state.pid, signal.SIGTERM)
+    alive = [n for n in state.nodes if pid_alive(n.pid)] if state else []
+    for node in alive:
+        _kill(node.pid)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(state.pid):
+    while time.monotonic() < deadline and any(pid_alive(n.pid) for n in alive):
         time.sleep(0.2)
-        with contextlib.suppress(ChildProcessError):  # reap it if it is our child
-            os.waitpid(state.pid, os.WNOHANG)
-    if _pid_alive(state.pid):
-        os.kill(state.pid, signal.SIGKILL)
-    return True
-
-
-def status(settings: Settings) -> NodeStatus:
-    """URL, version, health and article count of the configured cluster."""
-    from indexing.client import get_client
-    from indexing.templates import ALIAS
-
-    external = bool(settings.es_url)
-    url = settings.es_url or local_url(settings)
-    if not url:
-        return NodeStatus(url=None, external=False, reachable=False,
-                          error="no local node was ever started: run `raqib es up`")
-    state = read_state(settings)
-    if not external and state and not _pid_alive(state.pid):
-        return NodeStatus(url=url, external=False, reachable=False)
-    try:
-        client = get_client(settings, request_timeout=5)
-        health = client.cluster.health()["status"]
-        nodes = client.nodes.info(node_id="_all", metric="_none")["nodes"]
-        version = sorted({n["version"] for n in nodes.values()})
-        count = 0
-        if client.indices.exists_alias(name=ALIAS):
-            count = client.count(index=ALIAS)["count"]
-    except elasticsearch.ApiError as exc:
-        return NodeStatus(url=url, external=external, reachable=False, error=str(exc.message))
-    except elasticsearch.TransportError as exc:
-        return NodeStatus(url=url, external=external, reachable=False, error=str(exc))
-    return NodeStatus(url=url, external=external, reachable=True, version=", ".join(version),
-                      health=health, articles=count)
+        for node in alive:
+            with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+                os.waitpid(node.pid, os.WNOHANG)
+    for node in alive:
+        if pid_alive(node.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(node.pid, signal.SIGKILL)
+    return bool(alive)

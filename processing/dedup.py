@@ -1,71 +1,54 @@
-"""Exact and near-duplicate detection, and story grouping, across a stream and across runs.
+"""Exact and near-duplicate detection, and story grouping: pure logic over a memory.
 
 * ``fingerprint``: sha1 of the normalised, light-stemmed title + lead + body — stable
-  across punctuation, diacritics, alef/hamza/ta-marbuta spellings and whitespace (it
-  changes if the normaliser's tables change; re-processing recomputes it).
-* MinHash (datasketch, ``NUM_PERM`` permutations) over word 3-shingles of the normalised,
-  light-stemmed title + lead + body, indexed in a MinHashLSH tuned for
-  ``STORY_THRESHOLD``. Candidates are re-scored with the MinHash Jaccard estimate:
+  across punctuation, diacritics, alef/hamza/ta-marbuta spellings and whitespace.
+* :class:`Sketch`: the fingerprint, a MinHash signature (datasketch, ``NUM_PERM``
+  permutations) of the word 3-shingles, and ``BANDS`` LSH band keys of ``ROWS`` values
+  each — keys that articles of estimated Jaccard ≥ ``STORY_THRESHOLD`` share with high
+  probability, so a store can find candidates with a terms lookup.
 
   - ``duplicate_of`` — the id of the earliest seen article with the same fingerprint, else
     of the most similar earlier article with estimated Jaccard ≥ ``DUPLICATE_THRESHOLD``
     (a re-publication: same text, other title, a paragraph added or dropped);
   - ``story_id`` — the story of the most similar earlier article with Jaccard ≥
-    ``STORY_THRESHOLD`` (another outlet's rewrite of the same wire copy or statement),
-    else a new story named after this article's id.
+    ``STORY_THRESHOLD``, else a new story named after this article's id.
 
-How the thresholds were chosen (``python bench/enrich.py --calibrate`` prints these):
-exact word-3-shingle Jaccard between an article and variants of it, for the real sample
-article and generated ones — another title plus a source line 0.98–0.99; one paragraph
-dropped 0.68–0.92; 5 % of the words replaced 0.74–0.77; half of the paragraphs, reordered,
-0.39–0.69 (0.69 where that half is two thirds of the text); a third of the paragraphs
-0.33–0.46; unrelated texts on the same themes at most 0.04 (all 780 pairs of the
-real sample and 39 texts of four of our evaluation snippets each; 0.00 between generated
-articles). Hence
-``DUPLICATE_THRESHOLD = 0.6`` (everything that is mostly the same text, which includes a
-copy keeping two thirds of it) and ``STORY_THRESHOLD = 0.2`` (a third of shared text is
-still the same story; unrelated news is far below). MinHash with 128 permutations
-estimates J to about ±0.04, and the LSH (datasketch picks 28 bands of 2 rows for 0.2)
-returns a pair at J = 0.33 with probability 0.96 (0.997 at J = 0.5).
+How the thresholds were chosen (``python bench/enrich.py --calibrate`` prints these): exact
+word-3-shingle Jaccard between an article and variants of it — another title plus a source
+line 0.98–0.99; one paragraph dropped 0.68–0.92; 5 % of the words replaced 0.74–0.77; half
+of the paragraphs, reordered, 0.39–0.69; a third of the paragraphs 0.33–0.46; unrelated
+texts on the same themes at most 0.04. Hence ``DUPLICATE_THRESHOLD = 0.6`` and
+``STORY_THRESHOLD = 0.2``. With 28 bands of 2 rows a pair at J = 0.33 shares a band with
+probability 0.96 (0.997 at J = 0.5).
 
-State: :meth:`Deduper.save` / :meth:`Deduper.load` keep what earlier runs saw in
-``state_dir/dedup.pickle`` (the newest ``max_entries`` articles), so today's article can be
-matched to yesterday's; :class:`StateLock` serialises runs (``processing.enrich.Enricher``
-holds it while it works).
-Re-processing an article already seen (same id, same fingerprint) returns the same answer.
+What was seen before lives in a :class:`Memory`: :class:`InMemory` here (one process),
+or the Elasticsearch-backed one of :mod:`state.dedup` (every worker). Nothing here reads
+or writes files. Re-processing an article (same id, same fingerprint) gives the same answer.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
-import pickle
-import tempfile
 import zlib
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-from processing.normalize import normalize_for_search
+from processing.normalize import _Memo, normalize_for_search
 
-__all__ = ["DedupResult", "Deduper", "StateLock", "article_text", "fingerprint",
-           "minhash_of_tokens"]
+__all__ = ["DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch", "article_text",
+           "fingerprint", "minhash_of_tokens", "sketch"]
 
 NUM_PERM = 128
 SHINGLE = 3
 SEED = 1
+BANDS, ROWS = 28, 2  # datasketch's choice for a 0.2 threshold at 128 permutations
 DUPLICATE_THRESHOLD = 0.6
 STORY_THRESHOLD = 0.2
-MAX_ENTRIES = 100_000
-STATE_FILE = "dedup.pickle"
-LOCK_FILE = "dedup.lock"
-_STATE_VERSION = 1
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -73,24 +56,23 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
-def fingerprint(record: dict, tokens: Sequence[str] | None = None) -> str:
-    """Stable content hash: sha1 of the normalised, stemmed title + lead + body.
-
-    ``tokens``: those words if already known (``Doc.tokens``), to avoid redoing them.
-    """
-    if tokens is None:
-        tokens = normalize_for_search(article_text(record)).split()
-    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()
-
-
 def article_text(record: dict) -> str:
     """Title, lead and body joined by blank lines: the text that is tagged and hashed."""
     return "\n\n".join(v for v in (record.get(k) for k in ("title", "lead", "body")) if v)
 
 
-@lru_cache(maxsize=262_144)
-def _token_hash(token: str) -> int:
+def fingerprint(record: dict, tokens: Sequence[str] | None = None) -> str:
+    """Stable content hash: sha1 of the normalised, stemmed title + lead + body."""
+    if tokens is None:
+        tokens = normalize_for_search(article_text(record)).split()
+    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()
+
+
+def _crc32(token: str) -> int:
     return zlib.crc32(token.encode("utf-8"))
+
+
+_token_hash = _Memo(_crc32, 1_000_000).__getitem__
 
 
 def _shingle_hashes(tokens: Sequence[str]) -> np.ndarray:
@@ -112,76 +94,102 @@ def minhash_of_tokens(tokens: Sequence[str]) -> MinHash | None:
 
 
 @dataclass(frozen=True)
+class Sketch:
+    """What dedup needs of one article: fingerprint, MinHash signature, LSH band keys."""
+
+    fingerprint: str
+    signature: np.ndarray | None
+    bands: tuple[str, ...]
+
+
+def sketch(record: dict, tokens: Sequence[str] | None = None) -> Sketch:
+    """The sketch of an article (``tokens``: its normalised tokens, if already known)."""
+    if tokens is None:
+        tokens = normalize_for_search(article_text(record)).split()
+    mh = minhash_of_tokens(tokens)
+    signature = None if mh is None else mh.hashvalues
+    return Sketch(fingerprint(record, tokens), signature, band_keys(signature))
+
+
+def band_keys(signature: np.ndarray | None) -> tuple[str, ...]:
+    """``BANDS`` keys ``"<band>:<hash of its ROWS values>"``; none for an empty text."""
+    if signature is None:
+        return ()
+    rows = signature[: BANDS * ROWS].reshape(BANDS, ROWS)
+    mixed = rows[:, 0] * _M1 ^ rows[:, 1]
+    return tuple(f"{b}:{int(v):x}" for b, v in enumerate(mixed))
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard of two signatures."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article already seen: what a :class:`Memory` keeps and returns."""
+
+    id: str
+    fingerprint: str
+    signature: np.ndarray | None
+    duplicate_of: str | None
+    story_id: str
+
+    @property
+    def bands(self) -> tuple[str, ...]:
+        return band_keys(self.signature)
+
+
+@dataclass(frozen=True)
 class DedupResult:
     fingerprint: str
     duplicate_of: str | None
     story_id: str
 
 
-@dataclass
-class _Entry:
-    fingerprint: str
-    duplicate_of: str | None
-    story_id: str
-    signature: np.ndarray | None
+class Memory(Protocol):
+    """Where earlier articles are found again (this process, or a shared store)."""
+
+    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str]) -> list[Entry]:
+        """Entries with these ids, or sharing a fingerprint or a band with a sketch."""
+
+    def remember(self, entries: Sequence[Entry]) -> None:
+        """Keep these entries for later lookups."""
 
 
-class Deduper:
-    """Assigns ``fingerprint``, ``duplicate_of`` and ``story_id`` to articles in order."""
+class InMemory:
+    """A :class:`Memory` in this process: the newest ``max_entries`` articles."""
 
-    def __init__(self, *, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._by_fingerprint: dict[str, str] = {}
-        self._lsh = MinHashLSH(threshold=STORY_THRESHOLD, num_perm=NUM_PERM)
-
-    # ------------------------------------------------------------------ matching
-    def check(self, record: dict, tokens: Sequence[str] | None = None) -> DedupResult:
-        """Classify ``record`` against everything seen so far, then remember it.
-
-        ``tokens``: its normalised, stemmed title + lead + body tokens, if already known.
-        """
-        rid = str(record.get("id") or "")
-        if tokens is None:
-            tokens = normalize_for_search(article_text(record)).split()
-        fp = fingerprint(record, tokens)
-        old = self._entries.get(rid) if rid else None
-        if old is not None and old.fingerprint == fp:
-            return DedupResult(fp, old.duplicate_of, old.story_id)
-        if old is not None:
-            self._forget(rid)
-        mh = minhash_of_tokens(tokens)
-        rid = rid or fp
-
-        duplicate_of = self._by_fingerprint.get(fp)
-        best_id, best_j = None, 0.0
-        if mh is not None and not self._lsh.is_empty():
-            for cand in self._lsh.query(mh):
-                sig = self._entries[cand].signature
-                j = float(np.count_nonzero(sig == mh.hashvalues)) / NUM_PERM
-                if j > best_j:
-                    best_id, best_j = cand, j
-        if duplicate_of is None and best_id is not None and best_j >= DUPLICATE_THRESHOLD:
-            duplicate_of = self._entries[best_id].duplicate_of or best_id
-        if duplicate_of is not None and duplicate_of in self._entries:
-            story_id = self._entries[duplicate_of].story_id
-        elif best_id is not None and best_j >= STORY_THRESHOLD:
-            story_id = self._entries[best_id].story_id
-        else:
-            story_id = old.story_id if old is not None else rid
-        self._remember(rid, _Entry(fp, duplicate_of, story_id,
-                                   None if mh is None else mh.hashvalues), mh)
-        return DedupResult(fp, duplicate_of, story_id)
+        self._by_band: dict[str, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _remember(self, rid: str, entry: _Entry, mh: MinHash | None = None) -> None:
-        self._entries[rid] = entry
-        self._by_fingerprint.setdefault(entry.fingerprint, rid)
-        if entry.signature is not None:
-            mh = mh or self._minhash(entry.signature)
-            self._lsh.insert(rid, mh, check_duplication=False)
+    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str]) -> list[Entry]:
+        found: dict[str, Entry] = {}
+        for rid in ids:
+            if rid in self._entries:
+                found[rid] = self._entries[rid]
+        for sk in sketches:
+            if (rid := self._by_fingerprint.get(sk.fingerprint)) is not None:
+                found[rid] = self._entries[rid]
+            for band in sk.bands:
+                for rid in self._by_band.get(band, ()):
+                    found.setdefault(rid, self._entries[rid])
+        return list(found.values())
+
+    def remember(self, entries: Sequence[Entry]) -> None:
+        for entry in entries:
+            if entry.id in self._entries:
+                self._forget(entry.id)
+            self._entries[entry.id] = entry
+            self._by_fingerprint.setdefault(entry.fingerprint, entry.id)
+            for band in entry.bands:
+                self._by_band[band].add(entry.id)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
@@ -189,83 +197,78 @@ class Deduper:
         entry = self._entries.pop(rid)
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
-        if entry.signature is not None and rid in self._lsh:
-            self._lsh.remove(rid)
-
-    @staticmethod
-    def _minhash(signature: np.ndarray) -> MinHash:
-        return MinHash(seed=SEED, hashfunc=int, hashvalues=signature,
-                       permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-
-    # ------------------------------------------------------------------ state
-    def save(self, state_dir: Path | str) -> None:
-        """Write the state atomically to ``state_dir/dedup.pickle``."""
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        payload = {"version": _STATE_VERSION, "num_perm": NUM_PERM, "shingle": SHINGLE,
-                   "seed": SEED, "scheme": _TEMPLATE.scheme,
-                   "entries": [(rid, e.fingerprint, e.duplicate_of, e.story_id,
-                                None if e.signature is None else e.signature.tobytes())
-                               for rid, e in self._entries.items()]}
-        fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".dedup-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, state_dir / STATE_FILE)
-
-    @classmethod
-    def load(cls, state_dir: Path | str, *, max_entries: int = MAX_ENTRIES) -> Deduper:
-        """A deduper with the state saved in ``state_dir`` (empty if there is none).
-
-        State written with other MinHash parameters is ignored (it would not compare).
-        """
-        deduper = cls(max_entries=max_entries)
-        path = Path(state_dir) / STATE_FILE
-        if not path.exists():
-            return deduper
-        with path.open("rb") as fh:
-            payload = pickle.load(fh)  # our own file under RAQIB_HOME/state
-        params = (payload.get("version"), payload.get("num_perm"), payload.get("shingle"),
-                  payload.get("seed"), payload.get("scheme"))
-        if params != (_STATE_VERSION, NUM_PERM, SHINGLE, SEED, _TEMPLATE.scheme):
-            return deduper
-        dtype = _TEMPLATE.hashvalues.dtype
-        for rid, fp, dup, story, sig in payload["entries"]:
-            signature = None if sig is None else np.frombuffer(sig, dtype=dtype).copy()
-            deduper._remember(rid, _Entry(fp, dup, story, signature))
-        return deduper
+        for band in entry.bands:
+            ids = self._by_band.get(band)
+            if ids is not None:
+                ids.discard(rid)
+                if not ids:
+                    del self._by_band[band]
 
 
-class StateLock:
-    """An exclusive lock on ``state_dir/dedup.lock`` between processes.
+class Deduper:
+    """Assigns ``fingerprint``, ``duplicate_of`` and ``story_id`` to articles in order.
 
-    Blocks until another process releases it. Re-entrant within one process (a second
-    lock on the same folder shares the first), so two enrichers in one process cannot
-    deadlock each other.
+    ``memory``: what earlier runs saw (default: this process only). Results of a batch are
+    held back until :meth:`commit`, so a batch that fails to index is not remembered.
     """
 
-    _held: dict[Path, list] = {}  # folder → [open lock file, holders]
+    def __init__(self, memory: Memory | None = None) -> None:
+        self.memory = memory if memory is not None else InMemory()
+        self._session = InMemory(max_entries=1_000_000)  # this run: looked up first
+        self._pending: dict[str, Entry] = {}
 
-    def __init__(self, state_dir: Path | str) -> None:
-        self.path = Path(state_dir).resolve()
-        self.path.mkdir(parents=True, exist_ok=True)
-        held = self._held.get(self.path)
-        if held is None:
-            fh = (self.path / LOCK_FILE).open("a")
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            held = self._held[self.path] = [fh, 0]
-        held[1] += 1
-        self._released = False
+    def check(self, record: dict, tokens: Sequence[str] | None = None) -> DedupResult:
+        """Classify one record against everything seen so far, then remember it."""
+        return self.check_batch([(record, tokens)])[0]
 
-    def release(self) -> None:
-        if self._released:
-            return
-        self._released = True
-        held = self._held[self.path]
-        held[1] -= 1
-        if held[1] == 0:
-            fcntl.flock(held[0], fcntl.LOCK_UN)
-            held[0].close()
-            del self._held[self.path]
+    def check_batch(self, items: Iterable[tuple[dict, Sequence[str] | None]]
+                    ) -> list[DedupResult]:
+        """Classify records in order; earlier ones of the batch count for later ones.
 
-    def __del__(self) -> None:
-        self.release()
+        One lookup in the memory for the whole batch.
+        """
+        items = list(items)
+        sketches = [sketch(record, tokens) for record, tokens in items]
+        ids = [str(record.get("id") or sk.fingerprint) for (record, _), sk in
+               zip(items, sketches, strict=True)]
+        fresh = [e for e in self.memory.lookup(sketches, ids) if e.id not in self._pending]
+        self._session.remember(fresh)
+        return [self._classify(rid, sk) for rid, sk in zip(ids, sketches, strict=True)]
+
+    def commit(self) -> None:
+        """Hand what this batch saw to the memory (call once the batch is stored)."""
+        if self._pending:
+            self.memory.remember(list(self._pending.values()))
+            self._pending.clear()
+
+    def __len__(self) -> int:
+        return len(self._session)
+
+    def _classify(self, rid: str, sk: Sketch) -> DedupResult:
+        old = self._session.lookup((), (rid,))
+        if old and old[0].fingerprint == sk.fingerprint:
+            entry = old[0]
+            return DedupResult(sk.fingerprint, entry.duplicate_of, entry.story_id)
+        candidates = [e for e in self._session.lookup((sk,), ()) if e.id != rid]
+        duplicate_of = next((e.duplicate_of or e.id for e in candidates
+                             if e.fingerprint == sk.fingerprint), None)
+        best, best_j = None, 0.0
+        if sk.signature is not None:
+            for entry in candidates:
+                if entry.signature is not None:
+                    j = similarity(entry.signature, sk.signature)
+                    if j > best_j:
+                        best, best_j = entry, j
+        if duplicate_of is None and best is not None and best_j >= DUPLICATE_THRESHOLD:
+            duplicate_of = best.duplicate_of or best.id
+        known = {e.id: e for e in candidates}
+        if duplicate_of is not None and duplicate_of in known:
+            story_id = known[duplicate_of].story_id
+        elif best is not None and best_j >= STORY_THRESHOLD:
+            story_id = best.story_id
+        else:
+            story_id = old[0].story_id if old else rid
+        entry = Entry(rid, sk.fingerprint, sk.signature, duplicate_of, story_id)
+        self._session.remember([entry])
+        self._pending[rid] = entry
+        return DedupResult(sk.fingerprint, duplicate_of, story_id)

@@ -69,6 +69,21 @@ TOKEN_RE = re.compile(rf"[\w{_MARKS}\u200c\u200d]+")
 _TOKEN_RE = TOKEN_RE
 
 
+class _Memo(dict):
+    """A plain dict that computes missing keys: lookups of known words stay in C (faster
+    than ``lru_cache`` on the hot path); emptied when it grows past ``limit`` words."""
+
+    def __init__(self, fn, limit: int) -> None:
+        super().__init__()
+        self.fn, self.limit = fn, limit
+
+    def __missing__(self, key: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+
 def _build_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for start, end in ((0x0610, 0x061A), (0x064B, 0x065F), (0x06D6, 0x06DC),
@@ -187,7 +202,7 @@ def _final(w: str) -> str:
     return _ALIASES.get(w, w)
 
 
-def _strip_suffixes(w: str) -> str:
+def _strip_suffixes_of(w: str) -> str:
     """Strip suffixes (longest first) while 3+ letters remain, one per class.
 
     A word carries at most one pronoun (ها), number (ان ات ون ين), ه and nisba (ي يه)
@@ -214,13 +229,19 @@ def _strip_suffixes(w: str) -> str:
     return w
 
 
-@lru_cache(maxsize=524_288)
-def search_token(raw: str) -> str:
-    """Normalised, stemmed form of one raw token; space-separated if NFKC expanded it."""
+_strip_suffixes = _Memo(_strip_suffixes_of, 500_000).__getitem__
+
+
+def _search_token(raw: str) -> str:
     norm = normalize_token(raw)
     if " " in norm:
         return " ".join(stem(part) for part in norm.split())
     return stem(norm)
+
+
+_SEARCH_TOKENS = _Memo(_search_token, 1_000_000)
+search_token = _SEARCH_TOKENS.__getitem__
+"""Normalised, stemmed form of one raw token; space-separated if NFKC expanded it."""
 
 
 def tokenize(text: str) -> list[str]:

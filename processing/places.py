@@ -1,4 +1,4 @@
-"""Place tagging from the gazetteer ``config/places.yaml``.
+"""Place tagging from the gazetteer (:class:`core.catalogue.places.Gazetteer`).
 
 Names and variants are matched like topic phrases (normalised, light-stemmed, whole words,
 one Aho-Corasick pass). Names that are also common words (تدمر "destroys") carry
@@ -10,119 +10,15 @@ of ``config/places.yaml``. Output per place (DESIGN: article record):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
+from core.catalogue.places import Gazetteer
 from processing.normalize import normalize_token
 from processing.phrases import Doc, PhraseIndex, phrase_key
-from raqib.settings import CONFIG_DIR
 
-__all__ = ["GazetteerError", "Gazetteer", "PlaceTagger", "default_place_tagger",
-           "load_gazetteer", "slugify", "tag_places"]
+__all__ = ["PlaceTagger", "tag_places"]
 
-DEFAULT_PATH = CONFIG_DIR / "places.yaml"
 _LOCATIVE_RE = re.compile(r"^و?ب")
-
-
-class GazetteerError(ValueError):
-    """The gazetteer is unusable; the message names the file and the place."""
-
-
-def slugify(name: str) -> str:
-    """Lowercase ASCII slug: "Deir ez-Zor" → "deir-ez-zor"."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
-class PlaceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-    name_en: str = Field(min_length=1)
-    name_ar: str = Field(min_length=1)
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    kind: Literal["city", "province", "region", "country"]
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    variants: list[str] = []
-    exclude: list[str] = []
-    needs_context: bool = False
-    context_before: list[str] | None = None
-    context_after: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _id_is_slug(self) -> PlaceSpec:
-        if self.id != slugify(self.name_en):
-            raise ValueError(f"id must be the slug of name_en ({slugify(self.name_en)!r})")
-        return self
-
-    @property
-    def names(self) -> list[str]:
-        return [self.name_ar, self.name_en, *self.variants]
-
-    def record(self) -> dict:
-        return {"id": self.id, "name_ar": self.name_ar, "name_en": self.name_en,
-                "country": self.country, "lat": self.lat, "lon": self.lon}
-
-
-class Context(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    before: list[str] = []
-    after: list[str] = []
-
-
-class Gazetteer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    context: Context = Context()
-    places: list[PlaceSpec]
-
-
-def parse_gazetteer(data: Any, source: str = "places.yaml") -> Gazetteer:
-    """Validate a loaded YAML document; every error names ``source`` and the place."""
-    if not isinstance(data, dict) or not isinstance(data.get("places"), list):
-        raise GazetteerError(f"{source}: expected a mapping with a 'places' list")
-    places: list[PlaceSpec] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(data["places"], start=1):
-        name = raw.get("id") if isinstance(raw, dict) else None
-        label = f"{source}: place {name!r}" if name else f"{source}: place #{i}"
-        try:
-            place = PlaceSpec.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise GazetteerError(f"{label}: {where + ': ' if where else ''}{err['msg']}") from None
-        if place.id in seen:
-            raise GazetteerError(f"{label}: duplicate place id")
-        seen.add(place.id)
-        for text in [*place.names, *place.exclude, *(place.context_before or []),
-                     *(place.context_after or [])]:
-            if not phrase_key(text):
-                raise GazetteerError(f"{label}: {text!r} is empty after normalisation")
-        places.append(place)
-    try:
-        context = Context.model_validate(data.get("context") or {})
-    except ValidationError as exc:
-        raise GazetteerError(f"{source}: context: {exc.errors()[0]['msg']}") from None
-    return Gazetteer(context=context, places=places)
-
-
-def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
-    """Read and validate a gazetteer file (``config/places.yaml`` by default)."""
-    path = Path(path) if path else DEFAULT_PATH
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise GazetteerError(f"{path}: {exc}") from None
-    return parse_gazetteer(data, source=str(path))
 
 
 _Cues = tuple[dict[int, frozenset[tuple[str, ...]]], dict[int, frozenset[tuple[str, ...]]]]
@@ -219,17 +115,6 @@ def _has_context(doc: Doc, first: int, last: int, cues: _Cues, shared: bool,
     return nxt < len(tokens) and tokens[nxt] == "في" and nxt + 1 in starts
 
 
-@lru_cache(maxsize=8)
-def _cached_tagger(path: str, mtime: float) -> PlaceTagger:
-    return PlaceTagger(load_gazetteer(path))
-
-
-def default_place_tagger(path: Path | str | None = None) -> PlaceTagger:
-    """The tagger for ``config/places.yaml`` (or ``path``), rebuilt when the file changes."""
-    path = Path(path) if path else DEFAULT_PATH
-    return _cached_tagger(str(path), path.stat().st_mtime)
-
-
-def tag_places(text: str, tagger: PlaceTagger | None = None) -> list[dict]:
+def tag_places(text: str, tagger: PlaceTagger) -> list[dict]:
     """Convenience: the places a plain text names."""
-    return (tagger or default_place_tagger()).tag(Doc.from_text(text))
+    return tagger.tag(Doc.from_text(text))

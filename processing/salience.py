@@ -15,8 +15,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from core.catalogue.topics import Salience
 from processing.phrases import Doc
 
 __all__ = ["Salience", "Zones", "teaser_start"]
@@ -32,22 +31,6 @@ _STOP = frozenset("""
 # Teaser markers, normalised and stemmed as in Doc.tokens: اقرأ أيضا, قد يهمك, شاهد أيضا…
 _TEASER_MARK_RE = re.compile(r"^(?:اقرا|قد يهم|شاهد ايضا|اخبار ذات صله|مواضيع ذات صله"
                              r"|تابع ايضا)")
-
-
-class Salience(BaseModel):
-    """Weights of the salience model (``defaults.salience`` in ``config/topics.yaml``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: float = Field(2.0, ge=0, le=10)
-    lead: float = Field(1.5, ge=0, le=10)
-    sentence: float = Field(1.0, ge=0, le=10)
-    weak: float = Field(0.5, gt=0, le=1)
-    dense: float = Field(0.5, ge=0, le=10)
-    lead_sentences: int = Field(2, ge=0, le=10)
-    share: float = Field(0.5, gt=0, le=1)
-    teaser_overlap: float = Field(0.1, ge=0, le=1)
-    teaser_head_paragraphs: int = Field(3, ge=1, le=20)
 
 
 def _content(tokens: Iterable[str]) -> set[str]:

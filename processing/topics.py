@@ -1,7 +1,7 @@
 """Explainable topic tagging from ``config/topics.yaml``: cues, context rules and salience.
 
-The taxonomy is validated with pydantic; a broken one raises :class:`TaxonomyError` naming
-the file, the topic and the field. All phrases of all topics — cues, exclusions and
+The taxonomy (:class:`core.catalogue.topics.Taxonomy`, validated by the catalogue) is
+compiled here into a :class:`TopicTagger`. All phrases of all topics — cues, exclusions and
 context phrases — go into one Aho-Corasick automaton (:class:`processing.phrases.PhraseIndex`),
 so a document is scanned once.
 
@@ -27,162 +27,17 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
+from core.catalogue.topics import Taxonomy
 from processing.normalize import TOKEN_RE, name_forms, normalize_token
 from processing.phrases import Doc, PhraseIndex, phrase_key
-from processing.salience import Salience, Zones, teaser_start
-from raqib.settings import CONFIG_DIR
+from processing.salience import Zones, teaser_start
 
-__all__ = [
-    "TaxonomyError",
-    "Taxonomy",
-    "TopicSpec",
-    "TopicTagger",
-    "default_tagger",
-    "load_taxonomy",
-    "tag_topics",
-]
+__all__ = ["Cue", "TopicTagger", "tag_topics"]
 
-DEFAULT_PATH = CONFIG_DIR / "topics.yaml"
 MAX_EVIDENCE = 10
 WEAK_AFTER_GAP = 3  # words between a weak_after phrase and the cue, at most 2
 _ARTICLE_RE = re.compile(r"^(?:[وف]?[بك]?ال|[وف]?لل)")
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy file is unusable; the message names the file, the topic and the field."""
-
-
-class PhraseSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1)
-    variants: list[str] = []
-    strength: Literal["strong", "weak"] = "strong"
-    name: bool = False
-    near: list[str] = []
-    near_topics: list[str] = []
-    not_near: list[str] = []
-    weak_after: list[str] = []
-    window: int | None = Field(None, ge=1, le=500)
-    definite: bool = False
-
-    @property
-    def surfaces(self) -> list[str]:
-        return [self.text, *self.variants]
-
-    @property
-    def conditional(self) -> bool:
-        return bool(self.near or self.near_topics or self.not_near or self.definite)
-
-
-class TopicSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label_ar: str = Field(min_length=1)
-    label_en: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-    threshold: float | None = Field(None, gt=0)
-    window: int | None = Field(None, ge=1, le=500)
-    exclude: list[str] = []
-    phrases: list[PhraseSpec] = Field(min_length=1)
-
-    @field_validator("phrases", mode="before")
-    @classmethod
-    def _strings_are_phrases(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"text": v} if isinstance(v, str) else v for v in value]
-        return value
-
-
-class Defaults(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    threshold: float = Field(3.0, gt=0)
-    window: int = Field(25, ge=1, le=500)
-    salience: Salience = Salience()
-
-
-class Taxonomy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    defaults: Defaults = Defaults()
-    topics: list[TopicSpec]
-
-    def topic(self, topic_id: str) -> TopicSpec:
-        return next(t for t in self.topics if t.id == topic_id)
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else err["msg"]
-
-
-def parse_taxonomy(data: Any, source: str = "topics.yaml") -> Taxonomy:
-    """Validate a loaded YAML document; every error names ``source``, the topic and field."""
-    if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
-        raise TaxonomyError(f"{source}: expected a mapping with a 'topics' list")
-    topics: list[TopicSpec] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(data["topics"], start=1):
-        name = raw.get("id") if isinstance(raw, dict) else None
-        label = f"{source}: topic {name!r}" if name else f"{source}: topic #{i}"
-        try:
-            topic = TopicSpec.model_validate(raw)
-        except ValidationError as exc:
-            raise TaxonomyError(f"{label}: {_first_error(exc)}") from None
-        if topic.id in seen:
-            raise TaxonomyError(f"{label}: duplicate topic id")
-        seen.add(topic.id)
-        _check_phrases(topic, label)
-        topics.append(topic)
-    try:
-        taxonomy = Taxonomy.model_validate({"defaults": data.get("defaults") or {}, "topics": []})
-    except ValidationError as exc:
-        raise TaxonomyError(f"{source}: defaults.{_first_error(exc)}") from None
-    for topic in topics:
-        for pi, phrase in enumerate(topic.phrases):
-            for ref in phrase.near_topics:
-                if ref not in seen:
-                    raise TaxonomyError(f"{source}: topic {topic.id!r}: phrases.{pi}.near_topics "
-                                        f"refers to unknown topic {ref!r}")
-    return taxonomy.model_copy(update={"topics": topics})
-
-
-def _check_phrases(topic: TopicSpec, label: str) -> None:
-    triggers: set[str] = set()
-    for pi, phrase in enumerate(topic.phrases):
-        for group, items in (("text", phrase.surfaces), ("near", phrase.near),
-                             ("not_near", phrase.not_near), ("weak_after", phrase.weak_after)):
-            for text in items:
-                if not phrase_key(text):
-                    raise TaxonomyError(f"{label}: phrases.{pi}.{group}: {text!r} is empty "
-                                        "after normalisation")
-        triggers.update(phrase_key(s) for s in phrase.surfaces)
-    for text in topic.exclude:
-        key = phrase_key(text)
-        if not key:
-            raise TaxonomyError(f"{label}: exclude: {text!r} is empty after normalisation")
-        if key in triggers:
-            raise TaxonomyError(f"{label}: exclude: {text!r} is both a phrase and an exclusion")
-
-
-def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
-    """Read and validate a taxonomy file (``config/topics.yaml`` by default)."""
-    path = Path(path) if path else DEFAULT_PATH
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"{path}: {exc}") from None
-    return parse_taxonomy(data, source=str(path))
 
 
 @dataclass(frozen=True)
@@ -419,17 +274,6 @@ def _context_ok(rule: _Rule, first: int, last: int, doc: Doc, spans: _Spans,
     return True
 
 
-@lru_cache(maxsize=8)
-def _cached_tagger(path: str, mtime: float) -> TopicTagger:
-    return TopicTagger(load_taxonomy(path))
-
-
-def default_tagger(path: Path | str | None = None) -> TopicTagger:
-    """The tagger for ``config/topics.yaml`` (or ``path``), rebuilt when the file changes."""
-    path = Path(path) if path else DEFAULT_PATH
-    return _cached_tagger(str(path), path.stat().st_mtime)
-
-
-def tag_topics(text: str, tagger: TopicTagger | None = None) -> list[dict]:
+def tag_topics(text: str, tagger: TopicTagger) -> list[dict]:
     """Convenience: the topics of a plain text (no headline; the first sentences lead)."""
-    return (tagger or default_tagger()).tag(Doc.from_text(text))
+    return tagger.tag(Doc.from_text(text))

@@ -10,13 +10,14 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from raqib.settings import load_settings
+from core.settings import load_settings
 
 app = typer.Typer(
     help="Raqib (رقيب): monitor Arabic news outlets by theme.",
@@ -28,6 +29,9 @@ es_app = typer.Typer(help="Manage the local Elasticsearch node.", no_args_is_hel
 app.add_typer(es_app, name="es")
 eval_app = typer.Typer(help="Measure tagging quality on labelled sets.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+landing_app = typer.Typer(help="The landing zone: export to and import from JSONL.",
+                          no_args_is_help=True)
+app.add_typer(landing_app, name="landing")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,34 +40,40 @@ err_console = Console(stderr=True)
 # --------------------------------------------------------------------------- es
 @es_app.command("up")
 def es_up(
-    timeout: float = typer.Option(120.0, help="Seconds to wait for the node to be healthy."),
+    nodes: int = typer.Option(1, min=1, max=9, help="Nodes of the local cluster (one replica "
+                                                    "of every index when 2 or more)."),
+    timeout: float = typer.Option(180.0, help="Seconds to wait for the cluster to be healthy."),
 ) -> None:
-    """Download (once), configure and start a local Elasticsearch node."""
+    """Download (once), configure and start a local Elasticsearch node (or cluster)."""
+    from core.urls import redact
     from indexing.node import NodeError, ensure_up
 
     settings = load_settings()
     if settings.es_url:
-        console.print(f"External cluster in use (RAQIB_ES_URL={settings.es_url}); nothing started.")
+        console.print(f"External cluster in use (RAQIB_ES_URL={redact(settings.es_url)}); "
+                      "nothing started.", markup=False, highlight=False)
         return
     try:
-        info = ensure_up(settings, timeout=timeout, log=console.print)
+        info = ensure_up(settings, timeout=timeout, log=console.print, nodes=nodes)
     except NodeError as exc:
         if exc.log_tail:
-            err_console.print("[dim]--- last lines of the node's log ---[/dim]")
+            err_console.print("--- last lines of the node's log ---", style="dim")
             err_console.print(exc.log_tail, markup=False, highlight=False)
-        err_console.print(f"[red]Elasticsearch did not start:[/red] {exc}")
-        raise typer.Exit(1) from None
-    console.print(f"Elasticsearch {info.version} is up at {info.url} (pid {info.pid}).")
+        _fail(f"Elasticsearch did not start: {exc}", 1)
+    where = ", ".join(f"{n.name} {n.url} (pid {n.pid})" for n in info.nodes)
+    console.print(f"Elasticsearch {info.version} is up: {where}.", markup=False)
 
 
 @es_app.command("down")
 def es_down() -> None:
-    """Stop the local node gracefully (does nothing if it is not running)."""
+    """Stop every local node gracefully (does nothing if none is running)."""
+    from core.urls import redact
     from indexing.node import stop
 
     settings = load_settings()
     if settings.es_url:
-        console.print(f"External cluster in use (RAQIB_ES_URL={settings.es_url}); nothing stopped.")
+        console.print(f"External cluster in use (RAQIB_ES_URL={redact(settings.es_url)}); "
+                      "nothing stopped.", markup=False, highlight=False)
         return
     stopped = stop(settings)
     console.print("Elasticsearch stopped." if stopped else "Elasticsearch was not running.")
@@ -71,19 +81,28 @@ def es_down() -> None:
 
 @es_app.command("status")
 def es_status() -> None:
-    """Print URL, version, health and article count."""
-    from indexing.node import status
+    """Print URL, version, health, the nodes and the article count."""
+    from indexing.client import status
 
     st = status(load_settings())
     where = "external" if st.external else "local"
     if not st.reachable:
-        console.print(f"Elasticsearch ({where}) at {st.url or '-'}: not running.")
+        console.print(f"Elasticsearch ({where}) at {st.url or '-'}: not running.",
+                      markup=False, highlight=False)
+        for name in st.down:
+            console.print(f"  down: {name}", markup=False, highlight=False)
         if st.error:
-            console.print(f"  {st.error}", markup=False)
+            console.print(f"  {st.error}", markup=False, highlight=False)
         raise typer.Exit(1)
-    console.print(f"url:      {st.url} ({where})")
+    console.print(f"url:      {st.url} ({where})", markup=False, highlight=False)
     console.print(f"version:  {st.version}")
     console.print(f"health:   {st.health}")
+    console.print(f"nodes:    {len(st.nodes)}")
+    for node in st.nodes:
+        console.print(f"  {node.name}  {node.url}  roles {node.roles}  heap {node.heap_percent}%",
+                      markup=False, highlight=False)
+    for name in st.down:
+        console.print(f"  down: {name}", markup=False, highlight=False)
     console.print(f"articles: {st.articles}")
 
 
@@ -91,29 +110,24 @@ def es_status() -> None:
 @app.command("crawl")
 def crawl_cmd(
     outlets: str | None = typer.Option(
-        None, metavar="FILE", help="Outlets YAML (default config/outlets.yaml)."
+        None, metavar="FILE", help="Outlets YAML (default $RAQIB_OUTLETS_FILE or "
+                                   "config/outlets.yaml)."
     ),
     outlet: list[str] = typer.Option([], metavar="NAME", help="Only this outlet (repeatable)."),
     landing: str | None = typer.Option(
-        None, metavar="DIR", help="Landing folder (default $RAQIB_HOME/landing)."
+        None, metavar="DIR", help="Write JSONL files here instead of the shared landing index."
     ),
 ) -> None:
-    """Crawl the outlets, archive new articles as landing JSONL, print a summary."""
-    from crawlers.display import summary_table
+    """Crawl the outlets, land new articles (shared landing index or JSONL), print a summary."""
     from crawlers.run import CrawlError, OutletsConfigError, crawl
 
     try:
         summary = crawl(outlets, outlet or None, landing)
     except OutletsConfigError as exc:
-        err_console.print(f"Bad outlets config: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        _fail(f"Bad outlets config: {exc}", 2)
     except CrawlError as exc:
-        err_console.print(f"Crawl failed: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    console.print(summary_table(summary))
-    for path in summary.landing_files:
-        console.print(f"wrote {path}", markup=False, highlight=False)
-    console.print(f"log: {summary.log_file}", markup=False, highlight=False)
+        _fail(f"Crawl failed: {exc}", 1)
+    console.print(summary.report(), markup=False, highlight=False)
 
 
 # ----------------------------------------------------------------------- enrich
@@ -121,85 +135,127 @@ def crawl_cmd(
 def enrich_cmd(
     file: str | None = typer.Argument(None, metavar="FILE",
                                       help="Article JSONL (default: stdin; '-' is stdin too)."),
-    state: str | None = typer.Option(None, "--state", metavar="DIR",
-                                     help="Keep near-duplicate state in DIR across runs."),
 ) -> None:
-    """Enrich article JSONL (language, topics, places, dedup) to stdout.
+    """Enrich article JSONL (language, topics, places, dedup, stories) to stdout.
 
-    Malformed lines are reported on stderr with their line number and skipped.
+    Near-duplicates and stories are found within the input, and among the articles already
+    processed when a cluster is configured (read only: nothing is recorded). A bad line is
+    reported on stderr with its line number and reason, and skipped.
     Exit codes: 0 all lines enriched, 1 input or config unreadable, 3 some lines skipped.
     """
     import sys
 
-    from processing.enrich import enrich_jsonl
-    from processing.places import GazetteerError
-    from processing.topics import TaxonomyError
+    from core.catalogue import Catalogue, ConfigError
+    from processing.enrich import Enricher, enrich_jsonl
 
+    settings = load_settings()
+    catalogue = Catalogue(settings)
+    try:
+        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), _shared_memory(settings))
+    except ConfigError as exc:
+        _fail(f"Bad config: {exc}", 1)
     try:
         src = sys.stdin.buffer if file in (None, "-") else open(file, "rb")  # noqa: SIM115
     except OSError as exc:
-        err_console.print(f"Cannot read {file}: {exc.strerror}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        _fail(f"Cannot read {file}: {exc.strerror}", 1)
     try:
-        stats = enrich_jsonl(src, sys.stdout, sys.stderr, state_dir=state)
-    except (TaxonomyError, GazetteerError) as exc:
-        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        stats = enrich_jsonl(src, sys.stdout, sys.stderr, enricher, settings.record_limits())
     except BrokenPipeError:
         sys.stderr.close()  # downstream closed the pipe (e.g. `| head`): not an error
         raise typer.Exit(0) from None
     finally:
         if src is not sys.stdin.buffer:
             src.close()
-    print(f"enrich: {stats.written} article(s) written, {stats.skipped} malformed line(s) skipped",
+    print(f"enrich: {stats.written} article(s) written, {stats.skipped} bad line(s) skipped",
           file=sys.stderr)
     if stats.skipped:
         raise typer.Exit(3)
 
 
+def _shared_memory(settings):
+    """The shared near-duplicate memory, read only, if a cluster answers; else None."""
+    from indexing.client import NoClusterError, get_client
+    from state.dedup import EsMemory
+
+    try:
+        client = get_client(settings, request_timeout=5, max_retries=0)
+        client.cluster.health(timeout="3s")
+    except (NoClusterError, Exception):  # noqa: BLE001 - no cluster: this input only
+        return None
+    return EsMemory(client, read_only=True)
+
+
 # ---------------------------------------------------------------------- process
-def _print_process(summary) -> None:
-    totals = summary.totals()
-    console.print(
-        f"{len(summary.files)} landing file(s) processed, "
-        f"{summary.already_processed} already done: "
-        f"{totals['records']} record(s), {totals['created']} new, {totals['updated']} updated, "
-        f"{totals['failed']} rejected (dead letter), {totals['duplicates']} near-duplicate(s), "
-        f"{totals['bad_lines']} malformed line(s) skipped."
-    )
-    if summary.error:
-        err_console.print(f"Stopped: {summary.error}", style="red", markup=False)
-
-
-def _process(landing: Path | None) -> None:
+def _process(landing: Path | None, rebuild: bool = False, wait: float = 600) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from core.catalogue import ConfigError
     from indexing.client import NoClusterError
-    from raqib.pipeline import process_landing
+    from ingest.process import process_landing
+    from state.leases import LeaseBusy
+    from state.store import StateError
 
     with Progress(TextColumn("[bold]processing"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), console=console, transient=True) as bar:
         task = bar.add_task("", total=None)
 
-        def progress(path: Path, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=path.name)
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=label)
 
         try:
-            summary = process_landing(landing_dir=landing, progress=progress)
-        except NoClusterError as exc:
-            err_console.print(str(exc), style="red", markup=False)
-            raise typer.Exit(1) from None
-    _print_process(summary)
+            summary = process_landing(landing_dir=landing, progress=progress, rebuild=rebuild,
+                                      wait=wait)
+        except (NoClusterError, StateError, LeaseBusy, ConfigError) as exc:
+            _fail(str(exc), 1)
+    console.print(summary.report(), markup=False, highlight=False)
     if summary.error:
         raise typer.Exit(1)
 
 
 @app.command("process")
 def process_cmd(
-    landing: Path | None = typer.Option(None, help="Landing folder (default $RAQIB_HOME/landing)."),
+    landing: Path | None = typer.Option(None, metavar="DIR", help="Process the JSONL files of "
+                                        "this folder instead of the shared landing index."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Process every batch again "
+                                 "(after a taxonomy change): the index is rebuilt from landing."),
+    wait: float = typer.Option(600, min=0, help="Seconds to wait while another worker "
+                               "processes."),
 ) -> None:
-    """Enrich and index every landing file not indexed yet."""
-    _process(landing)
+    """Enrich and index every landed batch not processed yet."""
+    _process(landing, rebuild, wait)
+
+
+# ----------------------------------------------------------------------- landing
+@landing_app.command("export")
+def landing_export_cmd(
+    folder: Path = typer.Argument(..., metavar="DIR", help="Where to write the JSONL files."),
+) -> None:
+    """Write every landed batch to DIR/<day>/<batch>.jsonl (existing files are kept)."""
+    from indexing.client import NoClusterError, get_client
+    from state.landing import export_batches
+    from state.store import StateError
+
+    try:
+        written = export_batches(get_client(), folder)
+    except (NoClusterError, StateError, OSError) as exc:
+        _fail(str(exc), 1)
+    console.print(f"{len(written)} batch file(s) written to {folder}", markup=False)
+
+
+@landing_app.command("import")
+def landing_import_cmd(
+    source: Path = typer.Argument(..., metavar="DIR|FILE", help="JSONL file(s) to land."),
+) -> None:
+    """Land JSONL files as batches (a file's batch is its content: importing twice is a no-op)."""
+    from indexing.client import NoClusterError, get_client
+    from ingest.landing import import_files
+    from state.store import StateError
+
+    try:
+        result = import_files(get_client(), source, load_settings().record_limits())
+    except (NoClusterError, StateError, OSError) as exc:
+        _fail(str(exc), 1)
+    console.print(result.report(), markup=False, highlight=False)
 
 
 # ----------------------------------------------------------------------- search
@@ -283,11 +339,26 @@ def digest(
     dry_run: bool = typer.Option(False, "--dry-run", help="Build only; deliver, record nothing."),
 ) -> None:
     """Build and deliver the daily digests of the saved searches (alerts)."""
-    from alerts.cli import digest_command
+    from alerts.digest import DigestError, run_digests
+    from core.catalogue import ConfigError
+    from indexing.client import NoClusterError
+    from indexing.search import QueryError
+    from state.leases import LeaseBusy
+    from state.store import StateError
 
-    code = digest_command(alerts, since, send, outbox, dry_run, console, err_console)
-    if code:
-        raise typer.Exit(code)
+    try:
+        summary = run_digests(alerts_file=alerts, since=since, send=True if send else None,
+                              outbox=outbox, dry_run=dry_run)
+    except ConfigError as exc:
+        _fail(f"Bad alerts file: {exc}", 2)
+    except (QueryError, DigestError) as exc:
+        _fail(f"digest: {exc}", 2)
+    except (LeaseBusy, NoClusterError, StateError) as exc:
+        _fail(f"digest stopped: {exc}. What was delivered is recorded; run again later.", 1)
+    console.print(summary.report(), markup=False, highlight=False)
+    if not summary.ok:
+        _fail(f"{summary.failed} digest(s) not delivered (they go out on the next run; what "
+              "was delivered is recorded): " + "; ".join(summary.errors), 1)
 
 
 # ------------------------------------------------------------------------ serve
@@ -322,13 +393,13 @@ def _read_labelled(path: str, what: str) -> list[dict]:
 
 
 def _tagger_or_exit():
-    from processing.topics import TaxonomyError, default_tagger
+    from core.catalogue import Catalogue, ConfigError
+    from processing.topics import TopicTagger
 
     try:
-        return default_tagger()
-    except TaxonomyError as exc:
-        err_console.print(f"Bad config: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        return TopicTagger(Catalogue().taxonomy())
+    except ConfigError as exc:
+        _fail(f"Bad config: {exc}", 1)
 
 
 @eval_app.command("topics")
@@ -350,7 +421,7 @@ def eval_topics_cmd(
         err_console.print("--half is A or B", style="red")
         raise typer.Exit(2)
     report = evaluate_topics(_read_labelled(gold, "labels"), _read_labelled(articles, "articles"),
-                             tagger=_tagger_or_exit(), half=half)
+                             _tagger_or_exit(), half=half)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -383,7 +454,7 @@ def eval_forms_cmd(
     """Per cue, the distinct word forms that matched it: stemming collisions at a glance."""
     from raqib.evaluation import surface_forms
 
-    forms = surface_forms(_read_labelled(articles, "articles"), tagger=_tagger_or_exit(),
+    forms = surface_forms(_read_labelled(articles, "articles"), _tagger_or_exit(),
                           topics=topic)
     for (tid, phrase), counts in sorted(forms.items()):
         shown = ", ".join(f"{form} ({n})" for form, n in counts.most_common(top))
@@ -398,9 +469,15 @@ def eval_places_cmd(
     sample: int = typer.Option(100, min=1, help="How many place tags to list."),
 ) -> None:
     """A sample of place tags, each with the sentence that named it, to read and judge."""
+    from core.catalogue import Catalogue, ConfigError
+    from processing.places import PlaceTagger
     from raqib.evaluation import place_sample
 
-    for item in place_sample(_read_labelled(articles, "articles"), limit=sample):
+    try:
+        places = PlaceTagger(Catalogue().gazetteer())
+    except ConfigError as exc:
+        _fail(f"Bad config: {exc}", 1)
+    for item in place_sample(_read_labelled(articles, "articles"), places, limit=sample):
         console.print(f"{item['id']}\t{item['place']}\t{item['name']}\t{item['sentence']}",
                       markup=False, highlight=False)
 
@@ -420,7 +497,6 @@ def run_cmd(
 @app.command("demo")
 def demo_cmd() -> None:
     """The whole pipeline on the bundled replay site, then where to look."""
-    from crawlers.display import summary_table
     from indexing.node import NodeError
     from raqib.demo import DEMO_QUERY, run_demo
 
@@ -430,10 +506,9 @@ def demo_cmd() -> None:
     except NodeError as exc:
         if exc.log_tail:
             err_console.print(exc.log_tail, markup=False, highlight=False)
-        err_console.print(f"[red]Elasticsearch did not start:[/red] {exc}")
-        raise typer.Exit(1) from None
-    console.print(summary_table(result.crawl))
-    _print_process(result.process)
+        _fail(f"Elasticsearch did not start: {exc}", 1)
+    console.print(result.crawl.report(), markup=False, highlight=False)
+    console.print(result.process.report(), markup=False, highlight=False)
     console.print(f"\nSample search: raqib search {DEMO_QUERY}")
     _print_results(result.search)
     files = [r.path for r in result.digest.results if r.path]
@@ -446,7 +521,13 @@ def demo_cmd() -> None:
         f"  Elasticsearch   {result.es_url}   (raqib es status / raqib es down)\n"
         "  search          raqib search 'التحالف الدولي' --topic coalition --json\n"
         "  web page        raqib serve  → http://127.0.0.1:8000\n"
-        f"  landing archive {settings.landing_dir}", markup=False)
+        "  landing archive raqib landing export DIR", markup=False)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """One clear line on stderr and the exit code: no traceback for a person's mistake."""
+    err_console.print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from raqib.settings import CONFIG_DIR, Settings, load_settings
+from core.settings import CONFIG_DIR, Settings, load_settings
 
 DEMO_QUERY = "داعش"
 DEMO_ALERTS_FILE = CONFIG_DIR / "alerts.yaml"
@@ -31,7 +31,7 @@ class DemoResult:
 
 def _replay_site():
     """The replay site on its usual port, so URLs (and so ids) stay the same across runs."""
-    from crawlers.replay import REPLAY_BASE, serve
+    from raqib.replay import REPLAY_BASE, serve
 
     try:
         return serve(port=int(REPLAY_BASE.rsplit(":", 1)[1]))
@@ -46,7 +46,7 @@ def run_demo(settings: Settings | None = None, log: Callable[[str], None] = prin
     from indexing.client import cluster_url, get_client
     from indexing.node import ensure_up
     from indexing.search import SearchRequest, search
-    from raqib.pipeline import process_landing
+    from ingest.process import process_landing
 
     settings = settings or load_settings()
     if settings.es_url:
@@ -60,7 +60,7 @@ def run_demo(settings: Settings | None = None, log: Callable[[str], None] = prin
         crawled = crawl(outlets=site.outlets(), scrapy_settings=site.fast_settings(),
                         settings=settings)
     written = sum(o.articles_written for o in crawled.outlets.values())
-    log(f"    {written} new article(s) in {settings.landing_dir}")
+    log(f"    {written} new article(s) landed")
 
     log("3/5 Enriching and indexing …")
     processed = process_landing(settings)

@@ -24,8 +24,8 @@ import yaml
 
 from processing.normalize import normalize_token
 from processing.phrases import Doc
-from processing.places import PlaceTagger, default_place_tagger
-from processing.topics import TopicTagger, default_tagger
+from processing.places import PlaceTagger
+from processing.topics import TopicTagger
 
 __all__ = ["CORE_TOPICS", "Score", "TopicReport", "evaluate_snippets", "evaluate_topics",
            "half_of", "load_items", "place_sample", "read_jsonl", "surface_forms"]
@@ -100,10 +100,9 @@ class TopicReport:
                 "errors": self.errors}
 
 
-def evaluate_topics(gold: Iterable[dict], articles: Iterable[dict], *,
-                    tagger: TopicTagger | None = None, half: str | None = None) -> TopicReport:
+def evaluate_topics(gold: Iterable[dict], articles: Iterable[dict], tagger: TopicTagger, *,
+                    half: str | None = None) -> TopicReport:
     """Tag every labelled article and compare with its hand labels."""
-    tagger = tagger or default_tagger()
     labels = {g["id"]: g for g in gold if half is None or half_of(g["id"]) == half}
     report = TopicReport()
     for article in articles:
@@ -130,14 +129,13 @@ def evaluate_topics(gold: Iterable[dict], articles: Iterable[dict], *,
 
 
 # ----------------------------------------------------------------- surface forms
-def surface_forms(articles: Iterable[dict], *, tagger: TopicTagger | None = None,
+def surface_forms(articles: Iterable[dict], tagger: TopicTagger, *,
                   topics: Iterable[str] = ()) -> dict[tuple[str, str], Counter]:
     """Per (topic, cue) the normalised word forms that matched it, counted.
 
     Every match counts, before context rules: a collision is visible even where a rule
     happens to drop it today.
     """
-    tagger = tagger or default_tagger()
     wanted = set(topics)
     forms: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for article in articles:
@@ -150,10 +148,9 @@ def surface_forms(articles: Iterable[dict], *, tagger: TopicTagger | None = None
 
 
 # ----------------------------------------------------------------- places
-def place_sample(articles: Iterable[dict], *, places: PlaceTagger | None = None,
-                 limit: int = 100) -> list[dict]:
+def place_sample(articles: Iterable[dict], places: PlaceTagger, *, limit: int = 100
+                 ) -> list[dict]:
     """Up to ``limit`` place tags, each with the first sentence that names the place."""
-    places = places or default_place_tagger()
     out: list[dict] = []
     for article in articles:
         doc = Doc.from_record(article)
@@ -190,14 +187,12 @@ class SnippetReport:
         return total
 
 
-def evaluate_snippets(items: list[dict], tagger: TopicTagger | None = None,
-                      places: PlaceTagger | None = None) -> SnippetReport:
+def evaluate_snippets(items: list[dict], tagger: TopicTagger,
+                      places: PlaceTagger) -> SnippetReport:
     """Tag every snippet (``{id, text, topics, places}``) and count hits, false alarms, misses.
 
     Places are scored for every gazetteer entry except countries (snippets do not list them).
     """
-    tagger = tagger or default_tagger()
-    places = places or default_place_tagger()
     topic_ids = [t.id for t in tagger.taxonomy.topics]
     scored_places = {p.id for p in places.gazetteer.places if p.kind != "country"}
     report = SnippetReport(topics={tid: Score() for tid in topic_ids})

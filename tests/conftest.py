@@ -72,8 +72,8 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ``RAQIB_TEST_ES_URL`` reuses a node that is already running (handy while
     developing). ``RAQIB_ES_URL`` is set for the session so library code finds it.
     """
+    from core.settings import load_settings
     from indexing.node import ensure_up, stop
-    from raqib.settings import load_settings
 
     reuse = os.environ.get("RAQIB_TEST_ES_URL")
     previous = os.environ.get("RAQIB_ES_URL")
@@ -114,6 +114,24 @@ def fresh_index(es_client):
     """Delete every ``raqib-articles-*`` index so the test starts from nothing."""
     es_client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
     es_client.options(ignore_status=404).indices.delete_index_template(name="raqib-articles")
+    return es_client
+
+
+def wipe_state(client) -> None:
+    """Delete every index of shared state (seen URLs, landing, ledgers, leases, …)."""
+    from state import deadletter, dedup, landing, leases, ledger, seen, sent
+
+    for index in (seen.SEEN, seen.FEEDS, landing.LANDING, landing.BATCHES, ledger.PROCESSED,
+                  leases.LEASES, dedup.DEDUP, deadletter.DEAD_LETTER, sent.SENT, sent.DIGESTS):
+        client.options(ignore_status=404).indices.delete(index=index.name)
+        index._ready.clear()  # noqa: SLF001 - tests reset the per-process cache
+
+
+@pytest.fixture
+def fresh_state(es_client):
+    """An empty shared store and no articles: the cluster as a first run finds it."""
+    wipe_state(es_client)
+    es_client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
     return es_client
 
 

@@ -43,8 +43,8 @@ PIXELS_JS = """async (src) => {
 
 
 @pytest.fixture
-def digest_html(es_client, tmp_path: Path) -> str:
-    es_client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
+def digest_html(fresh_state, tmp_path: Path) -> str:
+    es_client = fresh_state
     index_records(BASE, es_client, refresh=True)
     with smtp_server() as (collector, port):
         summary = run_digests(settings_for(tmp_path, port), alerts=alerts_of(COALITION),

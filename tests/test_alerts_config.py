@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts.config import DEFAULT_ALERTS_FILE, AlertsConfigError, load_alerts, parse_alerts
+from core.catalogue.alerts import AlertsConfigError, load_alerts, parse_alerts
+from core.settings import CONFIG_DIR
+
+DEFAULT_ALERTS_FILE = CONFIG_DIR / "alerts.yaml"
 
 CONTRACT = """
 alerts:
@@ -55,21 +58,21 @@ def test_project_alerts_file_is_valid() -> None:
     ("snippet", "expected"),
     [
         ("    recipients: [analyst@example.org, not-an-address]\n",
-         ["alert 'watch' (alerts[0]), field recipients[1]", "not a valid e-mail address",
+         ["alert 'watch': recipients.1: ", "not a valid e-mail address",
           "not-an-address"]),
         ("    recipients: [analyst@example.org]\n    colour: red\n",
-         ["alert 'watch' (alerts[0]), field colour", "unknown key"]),
+         ["alert 'watch': colour: unknown key (allowed: name, query"]),
         ("    recipients: [analyst@example.org]\n    language: fr\n",
-         ["alert 'watch' (alerts[0]), field language", "'ar' or 'en'"]),
-        ("    recipients: []\n", ["alert 'watch' (alerts[0]), field recipients", "at least 1"]),
+         ["alert 'watch': language: ", "'ar' or 'en'"]),
+        ("    recipients: []\n", ["alert 'watch': recipients: ", "at least 1"]),
         ("    topics: coalition\n    recipients: [a@example.org]\n",
-         ["alert 'watch' (alerts[0]), field topics", "list"]),
+         ["alert 'watch': topics: ", "list"]),
         ("    recipients: [a@example.org]\n    max_stories: 0\n",
-         ["alert 'watch' (alerts[0]), field max_stories"]),
+         ["alert 'watch': max_stories: "]),
         ("    recipients: [\"a@example.org\\r\\nBcc: x@evil.example\"]\n",
-         ["field recipients[0]", "not a valid e-mail address"]),
+         ["alert 'watch': recipients.0: ", "not a valid e-mail address"]),
         ("    recipients: [a@example.org, A@example.org]\n",
-         ["field recipients", "listed twice"]),
+         ["alert 'watch': recipients: ", "listed twice"]),
     ],
 )
 def test_errors_name_alert_and_field(tmp_path: Path, snippet: str, expected: list[str]) -> None:
@@ -82,34 +85,35 @@ def test_errors_name_alert_and_field(tmp_path: Path, snippet: str, expected: lis
 def test_alert_without_name_is_named_by_position(tmp_path: Path) -> None:
     message = error_of(tmp_path, "alerts:\n  - name: ok\n    recipients: [a@example.org]\n"
                                  "  - recipients: [a@example.org]\n")
-    assert "alerts[1], field name" in message and "Field required" in message
+    assert "alert #2: name: Field required" in message
 
 
 def test_several_problems_are_all_reported(tmp_path: Path) -> None:
     message = error_of(tmp_path, "alerts:\n  - name: one\n    recipients: [bad]\n"
                                  "  - name: two\n    recipients: [a@example.org]\n    extra: 1\n")
-    assert "alert 'one' (alerts[0]), field recipients[0]" in message
-    assert "alert 'two' (alerts[1]), field extra: unknown key" in message
+    assert "alert 'one': recipients.0: " in message
+    assert "alert 'two': extra: unknown key" in message
+    assert len(message.splitlines()) == 2  # one line per problem
 
 
 def test_unknown_top_level_key_and_duplicate_names(tmp_path: Path) -> None:
-    assert "field alert: unknown key" in error_of(tmp_path, "alert: []\n")
+    assert "alert: unknown key (allowed: alerts)" in error_of(tmp_path, "alert: []\n")
     message = error_of(tmp_path, "alerts:\n  - name: a\n    recipients: [a@example.org]\n"
                                  "  - name: a\n    recipients: [b@example.org]\n")
-    assert "'a' is used twice" in message
+    assert "alert 'a': name used twice" in message
 
 
 def test_name_with_line_break_is_rejected() -> None:
-    with pytest.raises(AlertsConfigError, match="field name: must be one line"):
+    with pytest.raises(AlertsConfigError, match="name: must be one line"):
         parse_alerts({"alerts": [{"name": "a\r\nBcc: x@evil.example",
                                   "recipients": ["a@example.org"]}]})
 
 
 def test_not_yaml_and_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
     message = error_of(tmp_path, "alerts:\n  - name: [unclosed\n")
-    assert "not valid YAML (line" in message
+    assert "not valid YAML at line" in message
     assert "expected a mapping" in error_of(tmp_path, "- just\n- a list\n")
-    with pytest.raises(AlertsConfigError, match="cannot read alerts file"):
+    with pytest.raises(AlertsConfigError, match="cannot read the file"):
         load_alerts(tmp_path / "missing.yaml")
 
 

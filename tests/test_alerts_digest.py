@@ -26,14 +26,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from alerts.config import Alert, parse_alerts
 from alerts.digest import DigestDeliveryError, run_digests
-from alerts.labels import topic_labels
 from alerts.render import search_url
-from alerts.state import DigestBusyError, run_lock
+from core.catalogue.alerts import Alert, parse_alerts
+from core.settings import load_settings
 from indexing.bulk import index_records, to_document
-from raqib.settings import load_settings
-from tests.conftest import make_record
+from state.leases import Lease, LeaseBusy
+from tests.conftest import make_record, wipe_state
+from tests.helpers import catalogue
 
 
 # ------------------------------------------------------------------ SMTP server
@@ -140,7 +140,8 @@ def alerts_of(*specs: dict) -> list[Alert]:
 
 @pytest.fixture
 def articles(es_client):
-    """A fresh index holding BASE (indexed now, so inside every look-back)."""
+    """A fresh index holding BASE (indexed now, so inside every look-back); no ledger yet."""
+    wipe_state(es_client)
     es_client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
     index_records(BASE, es_client, refresh=True)
     return es_client
@@ -183,7 +184,7 @@ def test_digest_arrives_with_rtl_html_text_part_chips_marks_and_links(
     page = html_of(msg)
     assert '<html lang="ar" dir="rtl">' in page and '<body dir="rtl"' in page
     assert "رقيب · الموجز اليومي" in page and "المقال الأصلي" in page
-    label = topic_labels().get("coalition", {}).get("ar", "coalition")
+    label = catalogue().labels().topic("coalition", "ar")
     assert f'font-size:12px;">{label}</span>' in page  # the theme as a chip, in Arabic
     assert ">التحالف</mark> <mark" in page and ">الدولي</mark>" in page
     assert '<a class="original" href="https://annahar.example/news/4">' in page
@@ -324,9 +325,11 @@ def test_outbox_is_the_default_without_smtp_host(articles, tmp_path: Path) -> No
     again = run_digests(settings, alerts=alerts_of(COALITION), client=articles)
     assert again.written == 0 and len(list((tmp_path / "outbox").iterdir())) == 1
     other = tmp_path / "elsewhere"
-    fresh = settings_for(tmp_path / "other-home")
-    assert run_digests(fresh, alerts=alerts_of(COALITION), client=articles,
-                       outbox=other).paths[0].parent == other
+    worker2 = settings_for(tmp_path / "other-home")  # another worker, its own empty disk
+    assert run_digests(worker2, alerts=alerts_of(COALITION), client=articles,
+                       outbox=other).written == 0  # the ledger is shared: nothing twice
+    assert run_digests(worker2, alerts=alerts_of(dict(COALITION, name="other")),
+                       client=articles, outbox=other).paths[0].parent == other
 
 
 def test_cap_adds_n_more_with_search_link_and_they_do_not_come_back(
@@ -365,7 +368,7 @@ def test_english_labels_keep_arabic_articles_right_to_left(articles, tmp_path: P
     page = html_of(msg)
     assert '<html lang="en" dir="ltr">' in page and "Original article" in page
     assert '<article class="story" lang="ar" dir="rtl"' in page
-    label = topic_labels().get("coalition", {}).get("en", "coalition")
+    label = catalogue().labels().topic("coalition", "en")
     assert f">{label}</span>" in page
     assert msg["Subject"] == "[Raqib] coalition-watch — new articles: 6"
 
@@ -386,18 +389,19 @@ def test_first_digest_looks_back_since(articles, tmp_path: Path) -> None:
     three_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     index, doc_id, source = to_document(old, now=three_hours_ago)
     articles.index(index=index, id=doc_id, document=source, refresh=True)
-    recent = run_digests(settings_for(tmp_path / "a"), since="2h", client=articles,
+    recent = run_digests(settings_for(tmp_path), since="2h", client=articles,
                          alerts=alerts_of(COALITION))
     assert recent.results[0].articles == 6
-    longer = run_digests(settings_for(tmp_path / "b"), since="4h", client=articles,
-                         alerts=alerts_of(COALITION))
+    longer = run_digests(settings_for(tmp_path), since="4h", client=articles,
+                         alerts=alerts_of(dict(COALITION, name="first-time")))
     assert longer.results[0].articles == 7
 
 
 def test_two_runs_at_once_are_refused(articles, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    with run_lock(settings.state_dir), pytest.raises(DigestBusyError, match="in progress"):
-        run_digests(settings, alerts=alerts_of(COALITION), client=articles)
+    with Lease(articles, "digest", holder="another-worker"), \
+            pytest.raises(LeaseBusy, match="already running on another-worker"):
+        run_digests(settings, alerts=alerts_of(COALITION), client=articles, wait=0)
     assert run_digests(settings, alerts=alerts_of(COALITION), client=articles).written == 1
 
 
@@ -453,7 +457,8 @@ def test_starttls_and_login_and_the_password_never_shows(
 
         wrong = settings_for(tmp_path / "h2", port, RAQIB_SMTP_STARTTLS="1",
                              RAQIB_SMTP_USER="digest-bot", RAQIB_SMTP_PASSWORD="wrong-pass-xyz")
-        failed = run_digests(wrong, alerts=alerts_of(COALITION), client=articles)
+        failed = run_digests(wrong, alerts=alerts_of(dict(COALITION, name="again")),
+                             client=articles)
         assert failed.failed == 1 and "refused the login of 'digest-bot'" in failed.errors[0]
     out, err = capfd.readouterr()
     for secret in (password, "wrong-pass-xyz"):
@@ -477,7 +482,7 @@ def test_cli_bad_alerts_file_smtp_failure_and_success(articles, smtp, tmp_path: 
     bad.write_text("alerts:\n  - name: watch\n    recipients: [nobody]\n", encoding="utf-8")
     run = _raqib(["--alerts", str(bad)], tmp_path / "home")
     assert run.returncode == 2
-    assert "alert 'watch' (alerts[0]), field recipients[0]" in run.stderr
+    assert "alert 'watch': recipients.0: " in run.stderr
     assert "not a valid e-mail address" in run.stderr
 
     good = tmp_path / "alerts.yaml"
@@ -494,7 +499,10 @@ def test_cli_bad_alerts_file_smtp_failure_and_success(articles, smtp, tmp_path: 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 sent, 0 written" in run.stdout and len(collector.messages) == 1
 
-    run = _raqib(["--alerts", str(good), "--outbox", str(tmp_path / "box"), "--since", "2h"],
+    other = tmp_path / "other.yaml"  # the ledger is shared: another alert has news to write
+    other.write_text(good.read_text(encoding="utf-8").replace("coalition-watch", "other"),
+                     encoding="utf-8")
+    run = _raqib(["--alerts", str(other), "--outbox", str(tmp_path / "box"), "--since", "2h"],
                  tmp_path / "home2")
     assert run.returncode == 0 and len(list((tmp_path / "box").glob("*.eml"))) == 1
     assert _raqib(["--alerts", str(good), "--since", "soon"], tmp_path / "h3").returncode == 2

@@ -7,7 +7,6 @@ import email.policy
 from datetime import UTC, datetime
 
 from alerts.build import Digest, Story, group_stories
-from alerts.config import Alert
 from alerts.render import (
     build_message,
     one_line,
@@ -17,7 +16,8 @@ from alerts.render import (
     snippet_segments,
     subject,
 )
-from raqib.settings import load_settings
+from core.catalogue.alerts import Alert
+from core.settings import load_settings
 
 NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 

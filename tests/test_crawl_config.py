@@ -8,8 +8,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from crawlers.config import DEFAULT_OUTLETS_FILE, OutletsConfigError, load_outlets, parse_outlets
+from core.catalogue.outlets import OutletsConfigError, load_outlets, parse_outlets
+from core.settings import CONFIG_DIR
 from raqib.cli import app
+
+DEFAULT_OUTLETS_FILE = CONFIG_DIR / "outlets.yaml"
 
 GOOD = {
     "name": "elnashra",
@@ -42,12 +45,12 @@ def test_real_outlets_file_is_valid() -> None:
 
 
 def test_outlet_selection_and_unknown_name() -> None:
-    assert [o.name for o in load_outlets(None, ["bbc_arabic", "elnashra"])] == [
+    assert [o.name for o in load_outlets(DEFAULT_OUTLETS_FILE, ["bbc_arabic", "elnashra"])] == [
         "bbc_arabic",
         "elnashra",
     ]
     with pytest.raises(OutletsConfigError, match="unknown outlet.*nosuch"):
-        load_outlets(None, ["nosuch"])
+        load_outlets(DEFAULT_OUTLETS_FILE, ["nosuch"])
 
 
 @pytest.mark.parametrize(
@@ -59,7 +62,7 @@ def test_outlet_selection_and_unknown_name() -> None:
         ({"sections": ["ftp://elnashra.com/"]}, "sections.0", "not an absolute http(s) URL"),
         ({"domains": ["bad domain"]}, "domains.0", "not a host name"),
         ({"name": "El Nashra"}, "name", "should match pattern"),
-        ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
+        ({"colour": "red"}, "colour", "unknown key (allowed: name, display_name"),
         ({"selectors": {"title": "h1"}, "feeds": []}, "(outlet)", "at least one of feeds"),
         ({"selectors": {"headline": "h1"}}, "selectors.headline", "Extra inputs"),
         ({"selectors": {"body": "div[["}}, "selectors.body", "bad CSS selector"),
@@ -68,15 +71,16 @@ def test_outlet_selection_and_unknown_name() -> None:
 def test_validation_names_outlet_and_field(changes: dict, field: str, message: str) -> None:
     text = _error(**changes)
     name = changes.get("name", GOOD["name"])
-    assert f"outlets[1] ({name}).{field}: " in text
+    where = f"outlet {name!r}: {field}: " if field != "(outlet)" else f"outlet {name!r}: "
+    assert where in text
     assert message in text
-    assert text.startswith("test.yaml: invalid outlets file")
+    assert text.startswith("test.yaml: ")
 
 
 def test_missing_field_and_duplicate_names() -> None:
     broken = {k: v for k, v in GOOD.items() if k != "timezone"}
     with pytest.raises(
-        OutletsConfigError, match=r"outlets\[0\] \(elnashra\)\.timezone: Field required"
+        OutletsConfigError, match=r"outlet 'elnashra': timezone: Field required"
     ):
         parse_outlets({"outlets": [broken]})
     with pytest.raises(OutletsConfigError, match="duplicate outlet name"):
@@ -98,5 +102,5 @@ def test_cli_rejects_bad_config_with_message(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump({"outlets": [outlet]}, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(app, ["crawl", "--outlets", str(bad)])
     assert result.exit_code == 2
-    assert "outlets[0] (elnashra).timezone: unknown time zone 'Mars/Olympus'" in result.output
-    assert "outlets[0] (elnashra).feeds.0: not an absolute http(s) URL" in result.output
+    assert "outlet 'elnashra': timezone: unknown time zone 'Mars/Olympus'" in result.output
+    assert "outlet 'elnashra': feeds.0: not an absolute http(s) URL" in result.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crawlers.config import Outlet
-from crawlers.items import RECORD_FIELDS
-from crawlers.replay import ReplaySite, serve
-from crawlers.replay.site import NON_ARTICLE_PATHS, SLOW_PAGE, SLOW_SECTION
+from core.catalogue.outlets import Outlet
+from core.record import CRAWLED_FIELDS as RECORD_FIELDS
+from core.settings import Settings, load_settings
 from crawlers.report import ERROR_REASONS
 from crawlers.run import CrawlSummary, crawl
 from raqib.cli import app
-from raqib.settings import Settings, load_settings
-from tests.conftest import SHARED_DIR
+from raqib.replay import ReplaySite, serve
+from raqib.replay.site import NON_ARTICLE_PATHS, SLOW_PAGE, SLOW_SECTION
+from state import landing
+from tests.conftest import SHARED_DIR, wipe_state
 
 SAMPLE = SHARED_DIR / "samples" / "elnashra-palmyra-2015.txt"
 
@@ -32,8 +33,10 @@ def replay() -> ReplaySite:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings({"RAQIB_HOME": str(tmp_path_factory.mktemp("raqib-home"))})
+def settings(tmp_path_factory: pytest.TempPathFactory, es_client) -> Settings:
+    wipe_state(es_client)
+    return load_settings({"RAQIB_HOME": str(tmp_path_factory.mktemp("raqib-home")),
+                          "RAQIB_ES_URL": os.environ["RAQIB_ES_URL"]})
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +51,10 @@ def first(replay: ReplaySite, settings: Settings) -> tuple[CrawlSummary, dict[st
 
 
 @pytest.fixture(scope="module")
-def records(first: tuple[CrawlSummary, dict[str, int]]) -> dict[str, dict]:
+def records(first: tuple[CrawlSummary, dict[str, int]], es_client) -> dict[str, dict]:
     out = {}
-    for path in first[0].landing_files:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
+    for batch in landing.batches(es_client):
+        for record in landing.records(es_client, batch):
             out[record["url"]] = record
     return out
 
@@ -149,22 +151,19 @@ def test_politeness_and_link_discovery(replay: ReplaySite, first) -> None:
     assert summary.outlets["manbar"].pages_fetched == 9 + SAMPLE.exists()
 
 
-def test_landing_files(first, settings: Settings) -> None:
+def test_one_landing_batch_per_outlet_and_run(first, es_client) -> None:
     summary, _ = first
-    files = sorted(Path(p) for p in summary.landing_files)
-    day = datetime.strptime(summary.run_id[:8], "%Y%m%d").date().isoformat()
-    assert [f.name for f in files] == [
-        f"manbar-{summary.run_id}.jsonl",
-        f"sada-{summary.run_id}.jsonl",
-    ]
-    assert all(f.parent == settings.landing_dir / day for f in files)
-    assert not list(settings.landing_dir.rglob("*.tmp"))
+    batches = {b.id: b for b in landing.batches(es_client)}
+    assert sorted(batches) == [f"manbar-{summary.run_id}", f"sada-{summary.run_id}"]
+    assert batches[f"sada-{summary.run_id}"].records == 6
+    assert summary.landing_files == []  # no files: the landing zone is shared
     assert Path(summary.log_file).exists()
 
 
-def test_second_crawl_writes_nothing(replay: ReplaySite, settings: Settings, first) -> None:
+def test_second_crawl_writes_nothing(replay: ReplaySite, settings: Settings, first,
+                                     es_client) -> None:
     before = replay.hits
-    files_before = sorted(settings.landing_dir.rglob("*.jsonl"))
+    batches_before = landing.batches(es_client)
     summary = crawl(
         outlets=replay.outlets(),
         settings=settings,
@@ -173,8 +172,7 @@ def test_second_crawl_writes_nothing(replay: ReplaySite, settings: Settings, fir
     )
     delta = {k: v - before.get(k, 0) for k, v in replay.hits.items() if v != before.get(k, 0)}
     assert summary.articles_written == 0
-    assert summary.landing_files == []
-    assert sorted(settings.landing_dir.rglob("*.jsonl")) == files_before
+    assert landing.batches(es_client) == batches_before
     assert not [
         p
         for p in delta
@@ -193,7 +191,7 @@ def test_second_crawl_writes_nothing(replay: ReplaySite, settings: Settings, fir
 
 
 def test_cli_crawl_prints_summary_and_exits_zero(
-    replay: ReplaySite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    replay: ReplaySite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_state
 ) -> None:
     monkeypatch.setenv("RAQIB_HOME", str(tmp_path / "home"))
     outlets = replay.write_outlets(tmp_path / "outlets.yaml")
@@ -207,10 +205,11 @@ def test_cli_crawl_prints_summary_and_exits_zero(
     files = list(landing.rglob("manbar-*.jsonl"))
     lines = files[0].read_text(encoding="utf-8").splitlines()
     assert len(files) == 1 and len(lines) == 6 + SAMPLE.exists()
-    assert (tmp_path / "home" / "state" / "crawl" / "seen.sqlite3").exists()
+    assert not (tmp_path / "home" / "state").exists()  # seen URLs are in the cluster
 
 
-def test_timeouts_are_retried_then_skipped(replay: ReplaySite, tmp_path: Path) -> None:
+def test_timeouts_are_retried_then_skipped(replay: ReplaySite, tmp_path: Path,
+                                           es_url: str) -> None:
     slow = Outlet(
         name="slow",
         display_name="بطيء",
@@ -222,7 +221,7 @@ def test_timeouts_are_retried_then_skipped(replay: ReplaySite, tmp_path: Path) -
     before = replay.hits.get(SLOW_PAGE, 0)
     summary = crawl(
         outlets=[slow],
-        settings=load_settings({"RAQIB_HOME": str(tmp_path)}),
+        settings=load_settings({"RAQIB_HOME": str(tmp_path), "RAQIB_ES_URL": es_url}),
         scrapy_settings={**replay.fast_settings(), "DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 1},
         timeout=60,
     )

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from parsel import Selector
 
-from crawlers.config import parse_outlets
+from core.catalogue.outlets import parse_outlets
+from core.urls import article_id, clean_url, on_domains, url_key
 from crawlers.extraction import (
     extract_article,
     find_text_date,
@@ -22,8 +23,6 @@ from crawlers.extraction import (
 from crawlers.extraction.dates import isoformat
 from crawlers.landing import LandingWriter
 from crawlers.listings import NotAListing, feed_links, sitemap_links
-from crawlers.state import SeenStore
-from crawlers.urls import article_id, clean_url, on_domains, url_key
 
 BEIRUT = ZoneInfo("Asia/Beirut")
 
@@ -163,20 +162,6 @@ def test_extract_article_from_plain_html() -> None:
     assert record["id"] == article_id("http://t.org/a/1")
     assert record["body"] == "\n\n".join(p.strip() for p in paragraphs)
     assert record["crawled_at"].endswith("+00:00")
-
-
-def test_seen_store_commits_only_on_commit(tmp_path: Path) -> None:
-    path = tmp_path / "seen.sqlite3"
-    store = SeenStore(path)
-    store.add("http://x.org/a/1?utm_source=rss", "x")
-    store.set_validators("http://x.org/rss", '"abc"', "Sun, 24 May 2015 15:00:00 GMT")
-    assert "http://x.org/a/1" in store
-    assert SeenStore(path).validators("http://x.org/rss") == (None, None)
-    store.commit()
-    store.close()
-    again = SeenStore(path)
-    assert "http://x.org/a/1#frag" in again and "http://x.org/a/2" not in again
-    assert again.validators("http://x.org/rss") == ('"abc"', "Sun, 24 May 2015 15:00:00 GMT")
 
 
 def test_landing_writer_is_atomic_and_never_overwrites(tmp_path: Path) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
-from processing.dedup import DUPLICATE_THRESHOLD, STATE_FILE, Deduper, StateLock, fingerprint
+from processing.dedup import DUPLICATE_THRESHOLD, Deduper, InMemory, fingerprint, sketch
 from raqib.evaluation import load_items
 from tests.conftest import REPO_ROOT
 
@@ -71,44 +69,53 @@ def test_reprocessing_is_idempotent(sample_text: str) -> None:
     assert len(dd) == 2
 
 
-def test_state_persists_across_runs(tmp_path, sample_text: str) -> None:
-    dd = Deduper()
-    dd.check(rec("yesterday", sample_text))
-    dd.save(tmp_path)
-    today = Deduper.load(tmp_path)
-    result = today.check(rec("today", sample_text + "\n\nتحديث: أضيفت تفاصيل."))
+def test_memory_carries_across_runs_only_once_committed(sample_text: str) -> None:
+    memory = InMemory()
+    yesterday = Deduper(memory)
+    yesterday.check(rec("yesterday", sample_text))
+    today = Deduper(memory)
+    assert today.check(rec("x", sample_text)).duplicate_of is None  # not committed yet
+    yesterday.commit()
+    result = Deduper(memory).check(rec("today", sample_text + "\n\nتحديث: أضيفت تفاصيل."))
     assert result.duplicate_of == "yesterday" and result.story_id == "yesterday"
-    assert Deduper.load(tmp_path / "empty").check(rec("x", sample_text)).duplicate_of is None
 
 
-def test_state_with_other_parameters_is_ignored(tmp_path, sample_text: str) -> None:
-    dd = Deduper()
-    dd.check(rec("a", sample_text))
-    dd.save(tmp_path)
-    state = pickle.loads((tmp_path / STATE_FILE).read_bytes())
-    state["num_perm"] = 7
-    (tmp_path / STATE_FILE).write_bytes(pickle.dumps(state))
-    assert len(Deduper.load(tmp_path)) == 0
+def test_a_batch_is_one_lookup_and_sees_itself(sample_text: str) -> None:
+    class Counting(InMemory):
+        lookups = 0
+
+        def lookup(self, sketches, ids):
+            Counting.lookups += 1
+            return super().lookup(sketches, ids)
+
+    dd = Deduper(Counting())
+    results = dd.check_batch([(rec("a", sample_text), None), (rec("b", sample_text), None)])
+    assert Counting.lookups == 1
+    assert results[1].duplicate_of == "a" and results[1].story_id == "a"
+
+
+def test_band_keys_are_shared_by_rewrites_not_by_unrelated_texts(
+        sample_text: str, other_texts: list[str]) -> None:
+    paras = paragraphs(sample_text)
+    original = set(sketch(rec("a", sample_text)).bands)
+    rewrite = set(sketch(rec("b", "\n\n".join(reversed(paras[::2])))).bands)
+    assert len(original) == 28 and original & rewrite
+    assert all(not original & set(sketch(rec("o", t)).bands) for t in other_texts)
+    assert sketch(rec("e", "", title="")).bands == ()
 
 
 def test_oldest_entries_are_forgotten(sample_text: str, other_texts: list[str]) -> None:
-    dd = Deduper(max_entries=3)
+    memory = InMemory(max_entries=3)
+    dd = Deduper(memory)
     dd.check(rec("old", sample_text))
     for n, text in enumerate(other_texts[:3]):
         dd.check(rec(f"o{n}", text))
-    assert len(dd) == 3
-    assert dd.check(rec("new", sample_text)).duplicate_of is None
+    dd.commit()
+    assert len(memory) == 3
+    assert Deduper(memory).check(rec("new", sample_text)).duplicate_of is None
 
 
 def test_thresholds_are_ordered() -> None:
     from processing.dedup import STORY_THRESHOLD
 
     assert 0 < STORY_THRESHOLD < DUPLICATE_THRESHOLD < 1
-
-
-def test_state_lock_is_reentrant_in_one_process(tmp_path) -> None:
-    first = StateLock(tmp_path)
-    second = StateLock(tmp_path)  # would deadlock if not shared
-    second.release()
-    first.release()
-    StateLock(tmp_path).release()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from processing.enrich import Enricher, enrich_records
+from processing.dedup import InMemory
+from tests.helpers import enricher
 
 # the console script installed beside the interpreter that runs the tests (venv not activated)
 RAQIB = str(Path(sys.executable).with_name("raqib"))
@@ -22,7 +23,7 @@ def article(rid: str, body: str, title: str = "تدمر") -> dict:
 
 def test_records_get_every_processing_field(sample_text: str) -> None:
     source = article("a", sample_text)
-    [out] = list(enrich_records([source]))
+    out = enricher().enrich_one(source)
     assert "language" not in source  # input untouched
     assert out["body"] == sample_text and out["title"] == "تدمر"  # displayed text unchanged
     assert out["language"] == "ar" and out["language_confidence"] > 0.9
@@ -40,15 +41,15 @@ def test_records_get_every_processing_field(sample_text: str) -> None:
     json.dumps(out, ensure_ascii=False)  # JSON-serialisable
 
 
-def test_stream_dedup_and_commit_semantics(tmp_path, sample_text: str) -> None:
-    with Enricher(tmp_path) as enricher:
-        list(enricher.enrich([article("a", sample_text)]))
-        # not committed: a failed batch is not remembered
-    with Enricher(tmp_path) as enricher:
-        [b] = enricher.enrich([article("b", sample_text)])
-        assert b["duplicate_of"] is None
-        enricher.commit()
-    [c] = enrich_records([article("c", sample_text, title="نشر ثان")], state_dir=tmp_path)
+def test_stream_dedup_and_commit_semantics(sample_text: str) -> None:
+    memory = InMemory()
+    list(enricher(memory).enrich([article("a", sample_text)]))
+    # not committed: a failed batch is not remembered
+    first = enricher(memory)
+    [b] = first.enrich([article("b", sample_text)])
+    assert b["duplicate_of"] is None
+    first.commit()
+    [c] = enricher(memory).enrich([article("c", sample_text, title="نشر ثان")])
     assert c["duplicate_of"] == "b" and c["story_id"] == "b"
 
 
@@ -94,12 +95,12 @@ def test_cli_reads_a_pipe(jsonl_with_bad_lines: bytes) -> None:
     check_output(run_cli("-", stdin=jsonl_with_bad_lines))
 
 
-def test_cli_clean_input_missing_file_and_state(tmp_path, sample_text: str) -> None:
+def test_cli_clean_input_duplicates_within_it_and_missing_file(tmp_path,
+                                                                 sample_text: str) -> None:
     line = json.dumps(article("a", sample_text), ensure_ascii=False).encode() + b"\n"
-    ok = run_cli("--state", str(tmp_path / "state"), stdin=line)
-    assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 1
-    again = run_cli("--state", str(tmp_path / "state"),
-                    stdin=line.replace(b'"id": "a"', b'"id": "b"'))
-    assert json.loads(again.stdout)["duplicate_of"] == "a"  # remembered from the last run
+    ok = run_cli(stdin=line + line.replace(b'"id": "a"', b'"id": "b"'))
+    assert ok.returncode == 0
+    a, b = (json.loads(x) for x in ok.stdout.splitlines())
+    assert b["duplicate_of"] == "a" and b["story_id"] == a["story_id"] == "a"
     missing = run_cli(str(tmp_path / "nope.jsonl"))
     assert missing.returncode == 1 and b"nope.jsonl" in missing.stderr

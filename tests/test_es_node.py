@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import load_settings
 from indexing.bulk import IndexingError, index_records
 from indexing.client import get_client
 from indexing.node import read_state
 from raqib.cli import app
-from raqib.settings import load_settings
 from tests.conftest import make_record
 
 runner = CliRunner()
@@ -94,22 +94,20 @@ def test_secrets_never_reach_output(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 def test_missing_maven_and_java_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from indexing.node import NodeError, _java_home, fetch_distribution
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing cached there
+    settings = load_settings({"XDG_CACHE_HOME": str(tmp_path / "cache")})  # nothing cached
     monkeypatch.setenv("PATH", str(tmp_path))  # no mvn, no java
-    monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.delenv("ES_JAVA_HOME", raising=False)
     with pytest.raises(NodeError, match="Maven"):
-        fetch_distribution("8.19.3", log=lambda _msg: None)
+        fetch_distribution(settings, "8.19.3", log=lambda _msg: None)
     with pytest.raises(NodeError, match="Java not found"):
-        _java_home()
+        _java_home(settings)
 
 
 def test_download_failure_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from indexing.node import NodeError, fetch_distribution
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    settings = load_settings({"XDG_CACHE_HOME": str(tmp_path / "cache")})
     with pytest.raises(NodeError, match="download failed") as err:
-        fetch_distribution("8.0.999-no-such-version", log=lambda _msg: None)
+        fetch_distribution(settings, "8.0.999-no-such-version", log=lambda _msg: None)
     assert err.value.log_tail  # Maven's own words are kept for the user
 
 

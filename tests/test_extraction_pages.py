@@ -19,7 +19,7 @@ from scrapy.http import HtmlResponse
 
 from bench.extraction_quality import KINDS, Score, evaluate, page_outlet, score_page
 from bench.extraction_quality import Extracted as Found
-from crawlers.config import Outlet, OutletsConfigError, parse_outlets
+from core.catalogue.outlets import Outlet, OutletsConfigError, parse_outlets
 from crawlers.extraction import extract_article
 from crawlers.extraction.body import drop_boilerplate
 from crawlers.pipelines import skip_reason
@@ -266,7 +266,7 @@ def test_local_time_labelled_utc_with_the_outlet_option() -> None:
 
 
 def test_utc_is_local_is_validated_naming_outlet_and_field() -> None:
-    with pytest.raises(OutletsConfigError, match=r"outlets\[0\] \(test\)\.utc_is_local: "):
+    with pytest.raises(OutletsConfigError, match=r"outlet 'test': utc_is_local: "):
         outlet(utc_is_local="sometimes")
 
 

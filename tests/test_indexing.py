@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from elasticsearch import Elasticsearch
 from indexing.bulk import IndexingError, index_records, to_document
 from indexing.templates import ALIAS, TEMPLATE_NAME, index_for, install_template
 from processing.normalize import normalize_for_search
+from state.deadletter import DEAD_LETTER, DeadLetter
 from tests.conftest import make_record
 
 
@@ -43,8 +43,7 @@ def test_sample_article_is_indexed_and_found_by_arabic_words(fresh_index, sample
     place = {"id": "palmyra", "name_ar": "تدمر", "name_en": "Palmyra", "country": "SY",
              "lat": 34.56, "lon": 38.27}
     record = dict(sample_record, places=[place])
-    summary = index_records([record], fresh_index, dead_letter=tmp_path / "dead.jsonl",
-                            refresh=True)
+    summary = index_records([record], fresh_index, refresh=True)
     assert (summary.created, summary.updated, summary.failed) == (1, 0, 0)
     assert summary.indices == {"raqib-articles-2015.05"}
     # Clitic and hamza forms in the text are found by the bare word.
@@ -86,12 +85,15 @@ def test_rejected_records_go_to_dead_letter_and_the_rest_is_indexed(fresh_index,
                              published_at="not-a-date")
     bad_modified = make_record("https://example.org/news/bad-modified", "خبر", "نص",
                                modified_at="yesterday-ish")  # Elasticsearch rejects this one
-    dead = tmp_path / "dead-letter.jsonl"
+    fresh_index.options(ignore_status=404).indices.delete(index=DEAD_LETTER.name)
+    DEAD_LETTER.forget(fresh_index)
     summary = index_records([good[0], not_a_date, *good[1:3], bad_modified, *good[3:]],
-                            fresh_index, dead_letter=dead, refresh=True)
+                            fresh_index, dead_letter=DeadLetter(fresh_index, "test"),
+                            refresh=True)
     assert (summary.created, summary.failed) == (5, 2)
     assert fresh_index.count(index=ALIAS)["count"] == 5
-    lines = [json.loads(line) for line in dead.read_text(encoding="utf-8").splitlines()]
+    fresh_index.indices.refresh(index=DEAD_LETTER.name)
+    lines = [h["_source"] for h in fresh_index.search(index=DEAD_LETTER.name)["hits"]["hits"]]
     by_id = {line["record"]["id"]: line for line in lines}
     assert "published_at" in by_id[not_a_date["id"]]["reason"]
     rejected = by_id[bad_modified["id"]]

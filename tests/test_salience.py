@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from processing.phrases import Doc
-from processing.topics import default_tagger
+from tests.helpers import topic_tagger
 
 SPORT_BODY = [
     "فاز المنتخب السعودي على نظيره العراقي بهدفين دون رد في مباراة ودية أقيمت مساء أمس.",
@@ -23,7 +23,7 @@ def record(title: str, *paragraphs: str, lead: str | None = None) -> dict:
 
 
 def tags(rec: dict) -> dict[str, dict]:
-    return {t["id"]: t for t in default_tagger().tag(Doc.from_record(rec))}
+    return {t["id"]: t for t in topic_tagger().tag(Doc.from_record(rec))}
 
 
 def test_subject_in_headline_and_lead_is_tagged_with_why() -> None:
@@ -53,10 +53,10 @@ def test_one_background_clause_is_not_a_subject() -> None:
 
 def test_group_named_only_as_a_target_is_weak() -> None:
     doc = Doc.from_text("وقال الوزير إن الحرب على داعش مستمرة وإن بلاده تدعم محاربة داعش.")
-    cues = default_tagger().cues(doc)
-    isis = next(c for ti, c in cues.items() if default_tagger().taxonomy.topics[ti].id == "isis")
+    cues = topic_tagger().cues(doc)
+    isis = next(c for ti, c in cues.items() if topic_tagger().taxonomy.topics[ti].id == "isis")
     assert all(c.weak for c in isis)
-    assert default_tagger().tag(doc) == []  # weak cues alone never tag a topic
+    assert topic_tagger().tag(doc) == []  # weak cues alone never tag a topic
 
 
 def test_many_sentences_in_the_body_make_a_subject() -> None:
@@ -100,7 +100,7 @@ def test_dateline_is_not_part_of_the_story() -> None:
         "وقال محللون إن الطلب على الوقود يزداد مع اقتراب فصل الصيف."))
     assert doc.datelines == {1}
     assert doc.raw_tokens[doc.sentence_starts[2]] == "ارتفعت"
-    assert default_tagger().tag(doc) == []
+    assert topic_tagger().tag(doc) == []
 
 
 @pytest.mark.parametrize("text", [
@@ -110,8 +110,8 @@ def test_dateline_is_not_part_of_the_story() -> None:
 ])
 def test_names_do_not_meet_other_words_of_the_same_stem(text: str) -> None:
     # الجولاني (Nusra's leader) stems like الجولة, جولات and الجولان: names match whole
-    assert "nusra" not in {t["id"] for t in default_tagger().tag(Doc.from_text(text))}
-    assert "nusra" in {t["id"] for t in default_tagger().tag(Doc.from_text(
+    assert "nusra" not in {t["id"] for t in topic_tagger().tag(Doc.from_text(text))}
+    assert "nusra" in {t["id"] for t in topic_tagger().tag(Doc.from_text(
         "ظهر أبو محمد الجولاني في تسجيل مصور وقال إن مقاتليه مستعدون.")) }
 
 
@@ -133,7 +133,7 @@ def test_scope_the_us_outside_the_region_is_not_us_policy() -> None:
 
 
 def test_short_text_about_one_thing_is_tagged() -> None:
-    [tag] = default_tagger().tag(Doc.from_text("قالت الأمم المتحدة إن آلاف النازحين عادوا."))
+    [tag] = topic_tagger().tag(Doc.from_text("قالت الأمم المتحدة إن آلاف النازحين عادوا."))
     assert tag["id"] == "refugees" and tag["sentences"] == 1
 
 
@@ -146,7 +146,7 @@ def test_short_text_about_one_thing_is_tagged() -> None:
              "The Islamic State claimed it."},
 ])
 def test_odd_records_are_tagged_or_not_never_a_crash(rec: dict) -> None:
-    result = default_tagger().tag(Doc.from_record(rec))
+    result = topic_tagger().tag(Doc.from_record(rec))
     if rec["id"] in ("t", "m"):
         assert [t["id"] for t in result] == ["isis"]
     else:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from processing.topics import (
-    DEFAULT_PATH,
-    TaxonomyError,
-    TopicTagger,
-    load_taxonomy,
-    parse_taxonomy,
-    tag_topics,
-)
+from core.catalogue.topics import TaxonomyError, load_taxonomy, parse_taxonomy
+from core.settings import CONFIG_DIR
+from processing.topics import TopicTagger
+from processing.topics import tag_topics as _tag_topics
 from raqib.evaluation import CORE_TOPICS
+from tests.helpers import topic_tagger
+
+DEFAULT_PATH = CONFIG_DIR / "topics.yaml"
+
+
+def tag_topics(text: str, tagger: TopicTagger | None = None) -> list[dict]:
+    return _tag_topics(text, tagger or topic_tagger())
 
 
 def ids(text: str) -> set[str]:
@@ -108,7 +111,7 @@ def test_broken_taxonomy_names_the_topic(break_it, message: str) -> None:
 
 
 def test_taxonomy_file_loads_and_rejects_bad_yaml(tmp_path) -> None:
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(DEFAULT_PATH)
     assert set(CORE_TOPICS) <= {t.id for t in taxonomy.topics}
     bad = tmp_path / "topics.yaml"
     bad.write_text("topics: [\n", encoding="utf-8")

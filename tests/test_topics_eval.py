@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from raqib.evaluation import CORE_TOPICS, evaluate_snippets, load_items
+from tests.helpers import place_tagger, topic_tagger
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,7 +28,7 @@ def test_evaluation_set_is_large_and_has_the_hard_cases(labelled: list[dict]) ->
 
 
 def test_core_topic_targets_hold(labelled: list[dict]) -> None:
-    report = evaluate_snippets(labelled)
+    report = evaluate_snippets(labelled, topic_tagger(), place_tagger())
     for topic in CORE_TOPICS:
         s = report.topics[topic]
         assert s.precision >= 0.95, (topic, s, report.errors)
@@ -35,11 +36,12 @@ def test_core_topic_targets_hold(labelled: list[dict]) -> None:
 
 
 def test_places_are_precise(labelled: list[dict]) -> None:
-    places = evaluate_snippets(labelled).places
+    places = evaluate_snippets(labelled, topic_tagger(), place_tagger()).places
     assert places.precision >= 0.95 and places.recall >= 0.90, places
 
 
 def test_never_tuned_set_meets_the_targets_overall() -> None:
-    report = evaluate_snippets(load_items(DATA / "topics_fresh.yaml"))
+    report = evaluate_snippets(load_items(DATA / "topics_fresh.yaml"), topic_tagger(),
+                               place_tagger())
     core = report.micro(CORE_TOPICS)
     assert core.precision >= 0.95 and core.recall >= 0.90, (core, report.errors)

@@ -13,6 +13,7 @@ import pytest
 
 from raqib.evaluation import evaluate_topics, read_jsonl, surface_forms
 from tests.conftest import shared_path
+from tests.helpers import topic_tagger
 
 EXTRA = Path(__file__).parent / "data" / "realnews_topics_extra.jsonl"
 
@@ -24,7 +25,7 @@ def articles() -> list[dict]:
 
 def test_gold_precision_and_recall(articles: list[dict]) -> None:
     gold = list(read_jsonl(shared_path("realnews", "gold.jsonl")))
-    report = evaluate_topics(gold, articles)
+    report = evaluate_topics(gold, articles, topic_tagger())
     micro = report.micro()
     assert report.articles == 200
     assert micro.precision >= 0.94 and micro.recall >= 0.88, micro
@@ -33,18 +34,19 @@ def test_gold_precision_and_recall(articles: list[dict]) -> None:
         if counts[tid] >= 5:
             assert score.precision >= 0.85, (tid, score)
     for half in ("A", "B"):  # fitted on neither half alone
-        assert evaluate_topics(gold, articles, half=half).micro().precision >= 0.90
+        assert evaluate_topics(gold, articles, topic_tagger(),
+                               half=half).micro().precision >= 0.90
 
 
 def test_our_own_labels_agree(articles: list[dict]) -> None:
-    report = evaluate_topics(list(read_jsonl(EXTRA)), articles)
+    report = evaluate_topics(list(read_jsonl(EXTRA)), articles, topic_tagger())
     micro = report.micro()
     assert report.articles == 300
     assert micro.precision >= 0.90 and micro.recall >= 0.90, micro
 
 
 def test_no_name_meets_another_word_in_real_text(articles: list[dict]) -> None:
-    forms = surface_forms(articles, topics=["nusra"])
+    forms = surface_forms(articles, topic_tagger(), topics=["nusra"])
     seen = {form for counts in forms.values() for form in counts}
     assert "جبهه النصره" in seen
     assert not seen & {"جوله", "الجوله", "جولات", "الجولان", "النصر", "نصر"}, seen

@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from tests.helpers import catalogue
 from tests.test_web_server import LiveServer, load_fixture_index, serve
 from web.app import HERE, templates
-from web.labels import load_topics
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_facets_with_counts_add_and_remove_filters(server):
     mosul = next(h for h in facet_links if ("place", "mosul") in query(h))
     assert query(mosul) == [("q", "التحالف"), ("place", "mosul")]
     assert re.search(r'href="[^"]*place=mosul"[^>]*>[^<]+</a> <span class="count">6</span>', html)
-    labels = {t["id"]: t["label_ar"] for t in load_topics()}
+    labels = {t.id: t.label_ar for t in catalogue().taxonomy().topics}
     assert f'">{labels["coalition"]}</a> <span class="count">23</span>' in html  # Arabic label
     assert '">الجزيرة نت</a>' in html  # outlet display name
 

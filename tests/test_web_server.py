@@ -20,8 +20,8 @@ import pytest
 import uvicorn
 import uvicorn.logging
 
+from core.settings import load_settings
 from indexing.bulk import index_records
-from raqib.settings import load_settings
 from tests.conftest import make_record
 from web.app import create_app
 from web.security import COOKIE

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from core.catalogue import Catalogue, Labels, TaxonomyError
+from core.settings import Settings, load_settings
 from indexing.client import NoClusterError, get_client
 from indexing.search import get_article, search
-from raqib.settings import Settings, load_settings
 from web import view
-from web.labels import Labels, load_labels, load_topics
 from web.params import MAX_WINDOW, ParamError, to_request
 from web.security import SecurityHeaders, TokenAuth, redact_access_log
 
@@ -68,7 +68,7 @@ class Backend:
     @property
     def labels(self) -> Labels:
         if self._labels is None:
-            self._labels = load_labels()
+            self._labels = Catalogue(self.settings).labels()
         return self._labels
 
     def close(self) -> None:
@@ -143,8 +143,11 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
     def api_topics() -> JSONResponse:
         """The taxonomy: ``{"topics": [{id, label_ar, label_en, description}]}``."""
         try:
-            return JSONResponse({"topics": load_topics()})
-        except (OSError, ValueError) as exc:  # TaxonomyError is a ValueError
+            topics = Catalogue(settings).taxonomy().topics
+            return JSONResponse({"topics": [
+                {"id": t.id, "label_ar": t.label_ar, "label_en": t.label_en,
+                 "description": t.description} for t in topics]})
+        except TaxonomyError as exc:
             log.error("taxonomy unreadable: %s", exc)
             return JSONResponse({"detail": f"the taxonomy cannot be read: {exc}"},
                                 status_code=500)

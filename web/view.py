@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from web.labels import Labels
+from core.catalogue import Labels
 
 FACET_PARAMS = {"topics": "topic", "outlets": "outlet", "places": "place"}
 FACET_TITLES = {"topics": "المواضيع", "outlets": "المصادر", "places": "الأماكن"}

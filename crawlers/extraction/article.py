@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from htmldate import find_date
 from lxml.html import HtmlElement
 
-from crawlers.config import Outlet
+from core.catalogue.outlets import Outlet
+from core.urls import article_id, clean_url, on_domains
 from crawlers.extraction.body import extract_body, paragraphs
 from crawlers.extraction.bylines import (
     BYLINE,
@@ -37,7 +38,6 @@ from crawlers.extraction.dates import (
 )
 from crawlers.extraction.names import SiteNames, clean_title, fold, site_names, split_title
 from crawlers.extraction.structured import PageMeta, read_meta, text_of, url_of
-from crawlers.urls import article_id, clean_url, on_domains
 
 PUBLISHED_META = (
     "article:published_time",

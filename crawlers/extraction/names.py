@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawlers.config import Outlet
+from core.catalogue.outlets import Outlet
 from crawlers.extraction.structured import PageMeta
 
 SITE_META = (

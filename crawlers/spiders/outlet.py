@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -33,13 +32,14 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from core.catalogue.outlets import Outlet
+from core.urls import clean_url, on_domains
 from crawlers import report
-from crawlers.config import Outlet
 from crawlers.extraction import extract_article, is_binary, looks_malformed
 from crawlers.listings import Link, NotAListing, feed_links, sitemap_links
 from crawlers.middlewares import CONDITIONAL
-from crawlers.state import SeenStore, state_file
-from crawlers.urls import clean_url, on_domains
+from indexing.client import get_client
+from state.seen import SeenUrls
 
 LISTING_PRIORITY = 10
 
@@ -70,7 +70,7 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
 
 
 class OutletSpider(Spider):
-    """Crawl one outlet described by an :class:`~crawlers.config.Outlet`.
+    """Crawl one outlet described by an :class:`~core.catalogue.outlets.Outlet`.
 
     Run it with ``crawler.crawl(outlet=Outlet(...))`` (a dict is validated too).
     """
@@ -87,12 +87,13 @@ class OutletSpider(Spider):
         self._links = LinkExtractor(unique=True)  # domains and pattern: see wanted()
         self.extract_seconds: list[float] = []  # per article page, read by crawlers.run
         self.extract = True
-        self.seen: SeenStore
+        self.seen: SeenUrls
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seen = SeenStore(state_file(Path(crawler.settings["RAQIB_STATE_DIR"])))
+        spider.client = get_client()
+        spider.seen = SeenUrls(spider.client)
         spider.extract = crawler.settings.getbool("RAQIB_EXTRACT", True)
         crawler.signals.connect(spider._on_response, signal=signals.response_received)
         crawler.signals.connect(spider._on_request_dropped, signal=signals.request_dropped)
@@ -101,6 +102,8 @@ class OutletSpider(Spider):
 
     # ------------------------------------------------------------ requests
     async def start(self) -> AsyncIterator[Request]:
+        self.seen.load_validators([*self.outlet.feeds, *self.outlet.sitemaps,
+                                   *self.outlet.sections])
         for url in self.outlet.feeds:
             yield self._listing(url, self.parse_feed)
         for url in self.outlet.sitemaps:
@@ -123,11 +126,11 @@ class OutletSpider(Spider):
         return on_domains(url, self.outlet.domains) and bool(self._pattern.search(url))
 
     def _articles(self, links: Iterable[Link]) -> Iterable[Request]:
-        for link in links:
-            url = clean_url(link.url)
-            if not self.wanted(url):
-                continue
-            if url in self.seen:
+        wanted = [(clean_url(link.url), link) for link in links]
+        wanted = [(url, link) for url, link in wanted if self.wanted(url)]
+        known = self.seen.known(url for url, _ in wanted)  # one lookup per listing page
+        for url, link in wanted:
+            if url in known:
                 self.crawler.stats.inc_value("raqib/already_seen")
                 continue
             hints = {"title": link.title, "published_at": link.published}
@@ -216,7 +219,7 @@ class OutletSpider(Spider):
             self.seen.add(url, self.outlet.name, reason)
 
     def commit_state(self) -> None:
-        """Persist seen URLs and feed validators (called once the landing file is in place)."""
+        """Persist seen URLs and feed validators (called once the batch landed)."""
         self.seen.commit()
 
     # ------------------------------------------------------------ signals
@@ -231,4 +234,4 @@ class OutletSpider(Spider):
             self._skip(report.REDIRECT_LOOP, chain[0], " -> ".join([*chain, request.url]))
 
     def _on_closed(self, spider: Spider, reason: str) -> None:
-        self.seen.close()
+        self.client.close()

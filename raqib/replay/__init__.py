@@ -4,11 +4,11 @@ It serves two fictional outlets written for Raqib (articles about ISIS, the
 coalition, Kobani, Raqqa, Mosul, federalism projects, with two stories
 re-published by both outlets), in two layouts, with an RSS feed, a news sitemap,
 section pages, non-article pages and every bad input the crawler must survive
-(see :mod:`crawlers.replay.site`).
+(see :mod:`raqib.replay.site`).
 
 Start it in a background thread, crawl it, stop it::
 
-    from crawlers.replay import serve
+    from raqib.replay import serve
     from crawlers.run import crawl
 
     with serve() as site:                      # http://127.0.0.1:<free port>
@@ -18,7 +18,7 @@ Start it in a background thread, crawl it, stop it::
 
 ``serve(sample_file=SAMPLE)`` also serves the real النشرة sample article (read
 from that file at run time, never stored here) as manbar article 207. From a
-shell: ``python -m crawlers.replay --port 8765`` matches ``config/replay-outlets.yaml``.
+shell: ``python -m raqib.replay --port 8765`` matches ``config/replay-outlets.yaml``.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any
 
 import yaml
 
-from crawlers.config import Outlet, parse_outlets
-from crawlers.replay.server import ReplayHTTPServer
-from crawlers.replay.site import BAD_PAGES, BROKEN_FEED, Site
-from raqib.settings import CONFIG_DIR
+from core.catalogue.outlets import Outlet, parse_outlets
+from core.settings import CONFIG_DIR
+from raqib.replay.server import ReplayHTTPServer
+from raqib.replay.site import BAD_PAGES, BROKEN_FEED, Site
 
 REPLAY_OUTLETS_FILE = CONFIG_DIR / "replay-outlets.yaml"
 REPLAY_BASE = "http://127.0.0.1:8765"  # the base URL written in REPLAY_OUTLETS_FILE

@@ -1,11 +1,11 @@
-"""``python -m crawlers.replay [--port 8765] [--sample FILE] [--generated N]``."""
+"""``python -m raqib.replay [--port 8765] [--sample FILE] [--generated N]``."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from crawlers.replay import serve
+from raqib.replay import serve
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -61,3 +62,11 @@ def on_domains(url: str, domains: Iterable[str]) -> bool:
     """True if the URL's host is one of ``domains`` or a subdomain of one."""
     host = (urlsplit(url).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s@:]+)(?::[^/\s]*)?@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it replaced: ``http://u:***@host``."""
+    return _USERINFO_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}:***@", text)

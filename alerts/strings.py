@@ -1,17 +1,9 @@
-"""Words of the digest: UI strings in Arabic and English, and topic labels for the chips.
+"""Words of the digest: its UI strings in Arabic and English.
 
-Topic labels come from the validated taxonomy (``processing.topics``); an unknown
-id is shown as itself, so a digest never fails over a label.
+Display names of topics come from the catalogue (:class:`core.catalogue.Labels`).
 """
 
 from __future__ import annotations
-
-import logging
-from pathlib import Path
-
-from raqib.settings import CONFIG_DIR
-
-log = logging.getLogger(__name__)
 
 STRINGS: dict[str, dict[str, str]] = {
     "ar": {
@@ -51,15 +43,3 @@ STRINGS: dict[str, dict[str, str]] = {
         "list_sep": ", ",
     },
 }
-
-
-def topic_labels(config_dir: Path = CONFIG_DIR) -> dict[str, dict[str, str]]:
-    """Topic id → ``{"ar": label, "en": label}`` (empty if the taxonomy cannot be read)."""
-    from processing.topics import TaxonomyError, load_taxonomy
-
-    try:
-        topics = load_taxonomy(config_dir / "topics.yaml").topics
-    except TaxonomyError as exc:  # a label must never stop a digest
-        log.warning("topic labels unavailable, showing ids: %s", exc)
-        return {}
-    return {t.id: {"ar": t.label_ar, "en": t.label_en} for t in topics}

@@ -19,36 +19,24 @@ The format is a contract (other tools write such files)::
 UTC (``2024-05-20T07:00:00Z`` for an article published at 07:00 in Cairo): with it,
 a ``Z`` / ``+00:00`` / ``GMT`` date on the page is read as local time in ``timezone``.
 
-Validation errors are raised as :class:`OutletsConfigError` whose message names
-the outlet and the field, e.g. ``outlets[2] (aljazeera).timezone: unknown time zone``.
+Validation errors are raised as :class:`OutletsConfigError` whose message names the
+outlet and the field, e.g. ``outlets.yaml: outlet 'aljazeera': timezone: unknown time zone``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from raqib.settings import CONFIG_DIR
-
-DEFAULT_OUTLETS_FILE = CONFIG_DIR / "outlets.yaml"
+from core.catalogue.loader import ConfigError, load_file, parse_data
 
 
-class OutletsConfigError(ValueError):
+class OutletsConfigError(ConfigError):
     """The outlets file is missing, unreadable or invalid."""
 
 
@@ -154,54 +142,23 @@ class OutletsFile(BaseModel):
     @model_validator(mode="after")
     def _unique(self) -> OutletsFile:
         seen: set[str] = set()
-        for i, outlet in enumerate(self.outlets):
+        for outlet in self.outlets:
             if outlet.name in seen:
-                raise ValueError(f"outlets[{i}] ({outlet.name}).name: duplicate outlet name")
+                raise ValueError(f"outlet {outlet.name!r}: duplicate outlet name")
             seen.add(outlet.name)
         return self
 
 
-def _describe(exc: ValidationError, data: Any) -> str:
-    """Turn pydantic errors into lines naming the outlet and the field."""
-    lines = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        where = ".".join(str(p) for p in loc) or "file"
-        if len(loc) >= 2 and loc[0] == "outlets" and isinstance(loc[1], int):
-            idx = loc[1]
-            name = "?"
-            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
-                name = str(data["outlets"][idx].get("name", "?"))
-            field = ".".join(str(p) for p in loc[2:]) or "(outlet)"
-            where = f"outlets[{idx}] ({name}).{field}"
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {msg}")
-    return "\n".join(lines)
-
-
 def parse_outlets(data: Any, source: str = "<data>") -> list[Outlet]:
     """Validate already-parsed YAML data; raise :class:`OutletsConfigError`."""
-    try:
-        return OutletsFile.model_validate(data).outlets
-    except ValidationError as exc:
-        raise OutletsConfigError(
-            f"{source}: invalid outlets file\n{_describe(exc, data)}"
-        ) from None
+    return parse_data(data, OutletsFile, source, items="outlets", kind="outlet", name="name",
+                      error=OutletsConfigError).outlets
 
 
-def load_outlets(path: str | Path | None = None, names: list[str] | None = None) -> list[Outlet]:
-    """Load and validate an outlets file (default ``config/outlets.yaml``).
-
-    ``names`` selects outlets by machine name; an unknown name is an error.
-    """
-    path = Path(path) if path else DEFAULT_OUTLETS_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OutletsConfigError(f"{path}: cannot read outlets file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise OutletsConfigError(f"{path}: not valid YAML: {exc}") from None
-    outlets = parse_outlets(data, str(path))
+def load_outlets(path: str | Path, names: list[str] | None = None) -> list[Outlet]:
+    """Load and validate an outlets file; ``names`` selects outlets (unknown: an error)."""
+    outlets = load_file(path, OutletsFile, items="outlets", kind="outlet", name="name",
+                        error=OutletsConfigError).outlets
     if names:
         known = {o.name: o for o in outlets}
         unknown = [n for n in names if n not in known]

@@ -8,7 +8,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from crawlers.replay.site import Response, Site
+from raqib.replay.site import Response, Site
 
 
 class _Handler(BaseHTTPRequestHandler):

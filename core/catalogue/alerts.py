@@ -22,12 +22,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from raqib.settings import CONFIG_DIR
-
-DEFAULT_ALERTS_FILE = CONFIG_DIR / "alerts.yaml"
+from core.catalogue.loader import ConfigError, parse_data, read_yaml
 
 # A plain ASCII addr-spec: dot-atom local part, a domain of DNS labels with a dot.
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -36,7 +33,7 @@ _EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
-class AlertsConfigError(ValueError):
+class AlertsConfigError(ConfigError):
     """The alerts file cannot be read or is invalid; the message says where and why."""
 
 
@@ -119,59 +116,17 @@ class AlertsFile(BaseModel):
         seen: set[str] = set()
         for alert in value:
             if alert.name in seen:
-                raise ValueError(f"alert name {alert.name!r} is used twice (names must be unique)")
+                raise ValueError(f"alert {alert.name!r}: name used twice (names must be unique)")
             seen.add(alert.name)
         return value
 
 
-def _where(loc: tuple, raw: object) -> str:
-    """``('alerts', 1, 'recipients', 0)`` → ``alert 'x' (alerts[1]), field recipients[0]``."""
-    if len(loc) < 2 or loc[0] != "alerts" or not isinstance(loc[1], int):
-        return "top level" if not loc else f"field {'.'.join(map(str, loc))}"
-    index = loc[1]
-    name = None
-    if isinstance(raw, dict) and isinstance(raw.get("alerts"), list) and index < len(raw["alerts"]):
-        item = raw["alerts"][index]
-        name = item.get("name") if isinstance(item, dict) else None
-    alert = f"alert {name!r} (alerts[{index}])" if name else f"alerts[{index}]"
-    rest = loc[2:]
-    if not rest:
-        return alert
-    field = str(rest[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest[1:])
-    return f"{alert}, field {field}"
-
-
 def parse_alerts(raw: object, source: str = "alerts") -> list[Alert]:
     """Validate already-loaded YAML data; raises AlertsConfigError listing every problem."""
-    if raw is None:
-        raw = {}
-    try:
-        return AlertsFile.model_validate(raw).alerts
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if not err["loc"]:
-                msg = "expected a mapping with an 'alerts:' list"
-            elif err["type"] == "extra_forbidden":
-                msg = "unknown key (allowed: " + ", ".join(
-                    Alert.model_fields if len(err["loc"]) > 2 else AlertsFile.model_fields) + ")"
-            lines.append(f"  {_where(err['loc'], raw)}: {msg}")
-        raise AlertsConfigError(f"{source}: invalid alerts file\n" + "\n".join(lines)) from None
+    return parse_data({} if raw is None else raw, AlertsFile, source, items="alerts",
+                      kind="alert", name="name", error=AlertsConfigError).alerts
 
 
-def load_alerts(path: str | Path | None = None) -> list[Alert]:
-    """Read and validate an alerts file (default ``config/alerts.yaml``)."""
-    path = Path(path) if path else DEFAULT_ALERTS_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AlertsConfigError(f"{path}: cannot read alerts file: {exc.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise AlertsConfigError(f"{path}: not valid YAML{where}: {problem}") from None
-    return parse_alerts(raw, str(path))
+def load_alerts(path: str | Path) -> list[Alert]:
+    """Read and validate an alerts file (an empty file has no alerts)."""
+    return parse_alerts(read_yaml(Path(path), AlertsConfigError), str(path))

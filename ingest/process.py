@@ -1,0 +1,195 @@
+"""From the landing zone to the index: enrich and index every batch not processed yet.
+
+A batch is a landed crawl run of one outlet (:mod:`state.landing`) or, with
+``landing_dir``, one JSONL file of a folder. Each batch is processed whole: its records are
+bounded and parsed (a bad line is skipped with its reason), enriched (near-duplicates and
+stories looked up in the shared :mod:`state.dedup`), indexed, and only then recorded in the
+processed ledger (:mod:`state.ledger`, keyed by content) — a batch that failed midway is
+retried whole next time, which is safe because ids are idempotent.
+
+One worker processes at a time: the ``process`` lease (:mod:`state.leases`) is held for
+the run and renewed after each batch; a second worker waits for it (``wait`` seconds), then
+finds the batches already done. ``raqib process``, ``raqib run``, ``raqib demo`` and the
+ingest DAG all call :func:`process_landing`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from core.catalogue import Catalogue
+from core.record import RecordError, RecordLimits, read_jsonl
+from core.settings import Settings, load_settings
+from indexing.bulk import IndexingError, index_records
+from indexing.client import get_client
+from indexing.templates import ALIAS
+from processing.enrich import Enricher
+from state import landing, ledger
+from state.deadletter import DeadLetter
+from state.dedup import EsMemory
+from state.leases import Lease, LeaseBusy, worker_id
+from state.store import StateError
+from state.upgrade import import_legacy
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (batch, batches done, batches to do)
+
+
+@dataclass
+class BatchResult:
+    """What happened to one batch."""
+
+    source: str
+    records: int = 0
+    bad_lines: int = 0
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    skipped: list[str] = field(default_factory=list)  # "line 3: reason"
+
+
+@dataclass
+class ProcessSummary:
+    """Totals of one :func:`process_landing` call; :meth:`report` is how it is shown."""
+
+    batches: list[BatchResult] = field(default_factory=list)
+    already_processed: int = 0
+    error: str | None = None
+
+    @property
+    def indexed(self) -> int:
+        return sum(b.created + b.updated for b in self.batches)
+
+    @property
+    def created(self) -> int:
+        return sum(b.created for b in self.batches)
+
+    def totals(self) -> dict:
+        keys = ("records", "bad_lines", "created", "updated", "failed", "duplicates")
+        return {k: sum(getattr(b, k) for b in self.batches) for k in keys}
+
+    def report(self) -> str:
+        """The summary for people: the CLI prints it, the DAG logs it."""
+        t = self.totals()
+        lines = [f"{len(self.batches)} batch(es) processed, {self.already_processed} already "
+                 f"done: {t['records']} record(s), {t['created']} new, {t['updated']} updated, "
+                 f"{t['failed']} rejected (dead letter), {t['duplicates']} near-duplicate(s), "
+                 f"{t['bad_lines']} bad line(s) skipped."]
+        for batch in self.batches:
+            lines += [f"  {batch.source}: {reason}" for reason in batch.skipped[:20]]
+            if len(batch.skipped) > 20:
+                lines.append(f"  {batch.source}: … {len(batch.skipped) - 20} more")
+        if self.error:
+            lines.append(f"Stopped: {self.error}")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Source:
+    """One batch to process: its ledger key, a label, and how to read its records."""
+
+    key: str
+    label: str
+    read: Callable[[BatchResult], Iterator[dict]]
+
+
+def read_file(path: Path, result: BatchResult, limits: RecordLimits) -> Iterator[dict]:
+    """Records of one JSONL file; a bad line is counted, reported and skipped."""
+    for number, item in read_jsonl(path, limits):
+        if isinstance(item, RecordError):
+            result.bad_lines += 1
+            result.skipped.append(f"line {number}: {item}")
+            log.warning("%s:%d skipped: %s", path.name, number, item)
+            continue
+        result.records += 1
+        yield item
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """JSONL files of a landing folder (``<day>/<outlet>-<run>.jsonl`` or flat), sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.jsonl") if not p.name.startswith("."))
+
+
+def _sources(client: Elasticsearch, landing_dir: Path | None,
+             limits: RecordLimits) -> list[_Source]:
+    if landing_dir is not None:
+        out = []
+        for path in folder_files(landing_dir):
+            key = f"file:{landing.file_batch_id(path)}"
+            out.append(_Source(key, str(path.relative_to(landing_dir)),
+                               lambda result, path=path: read_file(path, result, limits)))
+        return out
+    out = []
+    for batch in landing.batches(client):
+        def read(result: BatchResult, batch: landing.Batch = batch) -> Iterator[dict]:
+            for record in landing.records(client, batch):
+                result.records += 1
+                yield record
+        out.append(_Source(batch.key, batch.id, read))
+    return out
+
+
+def process_landing(settings: Settings | None = None, landing_dir: Path | None = None,
+                    client: Elasticsearch | None = None, progress: Progress | None = None,
+                    rebuild: bool = False, wait: float = 600) -> ProcessSummary:
+    """Enrich and index every batch not processed yet; return what was done.
+
+    ``landing_dir``: process the JSONL files of this folder instead of the landing index.
+    ``rebuild``: process every batch again (after a taxonomy change, say).
+    Stops at the first batch the cluster could not take (``summary.error`` says why; that
+    batch and the ones after it stay pending for the next run). Raises
+    :class:`state.store.StateError` when the cluster cannot be used at all and
+    :class:`state.leases.LeaseBusy` when another worker kept processing for ``wait`` s.
+    """
+    settings = settings or load_settings()
+    client = client or get_client(settings)
+    catalogue = Catalogue(settings)
+    limits = settings.record_limits()
+    import_legacy(settings, client)
+    summary = ProcessSummary()
+    with Lease(client, "process", ttl=600, wait=wait) as lease:
+        sources = _sources(client, Path(landing_dir) if landing_dir else None, limits)
+        done = set() if rebuild else ledger.done(client, [s.key for s in sources])
+        todo = [s for s in sources if s.key not in done]
+        summary.already_processed = len(sources) - len(todo)
+        if not todo:
+            return summary
+        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), EsMemory(client))
+        worker = worker_id()
+        for number, source in enumerate(todo):
+            if progress:
+                progress(source.label, number, len(todo))
+            lease.renew()
+            result = BatchResult(source=source.label)
+            try:
+                records = list(enricher.enrich(source.read(result)))
+                result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
+                counts = index_records(records, client,
+                                       dead_letter=DeadLetter(client, source.key))
+                enricher.commit()
+            except (IndexingError, StateError) as exc:
+                summary.error = f"{source.label}: {exc}"
+                log.error("indexing stopped at %s: %s", source.label, exc)
+                break
+            result.created, result.updated = counts.created, counts.updated
+            result.failed = counts.failed
+            ledger.record(client, source.key, source.label, worker, vars(result))
+            summary.batches.append(result)
+        if progress:
+            progress(todo[-1].label, len(summary.batches), len(todo))
+    if summary.batches:
+        client.options(ignore_status=404).indices.refresh(index=ALIAS)
+    return summary
+
+
+__all__ = ["BatchResult", "LeaseBusy", "ProcessSummary", "folder_files", "process_landing",
+           "read_file"]

@@ -1,0 +1,157 @@
+"""What every state index shares: explicit mappings, creation on demand, clear errors.
+
+All the state a worker needs — seen URLs, feed validators, landed articles, processed
+batches, leases, the digest ledger — lives in dedicated Elasticsearch indices, so any
+worker on any host can run any task. Each index is owned by one module of this package
+and described by an :class:`Index`; :meth:`Index.ensure` installs an index template with
+its explicit mapping and creates it (idempotent, safe to race). An index deleted by hand
+comes back with the right mapping at the next write (the template applies); reads of a
+missing index find nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from elasticsearch import ApiError, ConnectionError, Elasticsearch, TransportError
+from elasticsearch.helpers import BulkIndexError, bulk
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+KEYWORD = {"type": "keyword"}
+DATE = {"type": "date"}
+STORED = {"type": "object", "enabled": False}  # kept in _source, never indexed
+STORED_TEXT = {"type": "keyword", "index": False, "doc_values": False}
+INTEGER = {"type": "integer"}
+
+
+class StateError(RuntimeError):
+    """The shared store could not be used; the message names the cause."""
+
+
+@dataclass
+class Index:
+    """One state index: its name and mapping (``dynamic: strict``)."""
+
+    name: str
+    properties: dict[str, Any]
+    _ready: set[int] = field(default_factory=set, repr=False)
+
+    def ensure(self, client: Elasticsearch) -> str:
+        """Install the template and create the index (once per client); return its name."""
+        if id(client) in self._ready:
+            return self.name
+        template = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                    "mappings": {"dynamic": "strict", "properties": self.properties}}
+
+        def install() -> None:
+            client.indices.put_index_template(name=f"raqib-state-{self.name}",
+                                              index_patterns=[self.name], priority=500,
+                                              template=template, _meta={"managed_by": "raqib"})
+            client.options(ignore_status=400).indices.create(index=self.name)
+
+        guarded(install, f"creating the state index {self.name}")
+        self._ready.add(id(client))
+        return self.name
+
+    def forget(self, client: Elasticsearch) -> None:
+        """Check the index again next time (after it was deleted under our feet)."""
+        self._ready.discard(id(client))
+
+
+def guarded(call: Callable[[], T], doing: str) -> T:
+    """Run a cluster call; turn transport and API errors into one-line :class:`StateError`
+    (404 and 409 pass through: not found and version conflicts are answers, not faults)."""
+    try:
+        return call()
+    except ConnectionError as exc:
+        raise StateError(f"Elasticsearch is unreachable while {doing}: {_cause(exc)}") from None
+    except TransportError as exc:
+        raise StateError(f"Elasticsearch did not answer while {doing}: {_cause(exc)}") from None
+    except ApiError as exc:
+        if exc.meta.status in (404, 409):  # not found / version conflict: the caller decides
+            raise
+        if exc.meta.status == 503:
+            raise StateError(f"the cluster is not ready (status 503: red or no master) while "
+                             f"{doing}") from None
+        raise StateError(f"Elasticsearch refused {doing}: {exc.message}") from None
+
+
+def _cause(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "…"
+
+
+def create_all(client: Elasticsearch, index: Index, docs: Iterable[tuple[str, dict]],
+               doing: str, refresh: bool = False) -> tuple[int, int]:
+    """Create documents by id (``op_type=create``); returns (created, already there).
+
+    An id that exists already is not an error: the operation is idempotent.
+    """
+    actions = [{"_op_type": "create", "_index": index.ensure(client), "_id": doc_id,
+                "_source": source} for doc_id, source in docs]
+    if not actions:
+        return 0, 0
+
+    def run() -> tuple[int, int]:
+        try:
+            created, _ = bulk(client, actions, refresh=refresh,
+                              stats_only=True, raise_on_error=True)
+            return created, 0
+        except BulkIndexError as exc:
+            conflicts = [e for e in exc.errors if _status(e) == 409]
+            others = [e for e in exc.errors if _status(e) != 409]
+            if others:
+                raise StateError(f"Elasticsearch rejected {len(others)} document(s) while "
+                                 f"{doing}: {_first_reason(others)}") from None
+            return len(actions) - len(conflicts), len(conflicts)
+
+    return guarded(run, doing)
+
+
+def get_many(client: Elasticsearch, index: Index, ids: Iterable[str], doing: str,
+             chunk: int = 1000) -> dict[str, dict]:
+    """``_source`` of the documents that exist among ``ids`` (``mget`` in chunks)."""
+    ids = list(dict.fromkeys(ids))
+    found: dict[str, dict] = {}
+    name = index.ensure(client)
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        resp = guarded(lambda part=part: client.options(ignore_status=404).mget(
+            index=name, ids=part), doing)
+        for doc in resp.get("docs", []):
+            if doc.get("found"):
+                found[doc["_id"]] = doc["_source"]
+            elif doc.get("error") and doc["error"].get("type") != "index_not_found_exception":
+                raise StateError(f"{doing}: {doc['error'].get('reason')}")
+    return found
+
+
+def scan(client: Elasticsearch, index: Index, query: dict, sort: list, doing: str,
+         page: int = 500, source: Any = True) -> Iterator[dict]:
+    """Every hit of ``query`` in ``sort`` order (``search_after`` paging)."""
+    name = index.ensure(client)
+    after = None
+    while True:
+        kwargs = {"search_after": after} if after else {}
+        resp = guarded(lambda kw=kwargs: client.options(ignore_status=404).search(
+            index=name, query=query, sort=sort, size=page, _source=source, **kw), doing)
+        hits = resp.get("hits", {}).get("hits", [])
+        yield from hits
+        if len(hits) < page:
+            return
+        after = hits[-1]["sort"]
+
+
+def _status(error: dict) -> int | None:
+    return next(iter(error.values()), {}).get("status")
+
+
+def _first_reason(errors: list[dict]) -> str:
+    info = next(iter(errors[0].values()), {})
+    err = info.get("error") or {}
+    return err.get("reason") or err.get("type") or str(info)[:200]

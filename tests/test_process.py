@@ -1,0 +1,144 @@
+"""`raqib process`: landed batches (or JSONL files) → enrichment → index, each batch once,
+retried whole on failure; `raqib landing export` / `import`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+from typer.testing import CliRunner
+
+from core.settings import load_settings
+from indexing.search import SearchRequest, search
+from ingest.process import process_landing
+from raqib.cli import app
+from state.store import StateError
+from tests.conftest import make_record, wipe_state
+
+runner = CliRunner()
+
+
+def _write(path: Path, lines: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((x if isinstance(x, str) else json.dumps(x, ensure_ascii=False))
+                            + "\n" for x in lines), encoding="utf-8")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_state) -> Path:
+    monkeypatch.setenv("RAQIB_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_process_indexes_each_landing_file_once(home: Path, sample_record: dict,
+                                                es_client: Elasticsearch):
+    other = make_record("https://www.aljazeera.net/news/2015/5/21/1", "قصف على الرقة",
+                        "شنت طائرات التحالف الدولي غارات على مواقع تنظيم داعش في الرقة.",
+                        outlet="aljazeera", outlet_name="الجزيرة")
+    folder = home / "archive"
+    _write(folder / "2015-05-21" / "elnashra-run1.jsonl", [sample_record])
+    _write(folder / "2015-05-21" / "aljazeera-run1.jsonl",
+           [other, "{not json", ["not", "an", "object"]])
+
+    result = runner.invoke(app, ["process", "--landing", str(folder)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # Rich wraps long lines
+    assert "2 batch(es) processed" in said
+    assert "2 new" in said and "2 bad line(s) skipped" in said
+    assert "line 2: not JSON" in said and "line 3: expected a JSON object" in said
+
+    found = search(es_client, SearchRequest(text="داعش"))
+    assert {h["id"] for h in found["hits"]} == {sample_record["id"], other["id"]}
+    sample_hit = next(h for h in found["hits"] if h["id"] == sample_record["id"])
+    assert {"coalition", "isis", "partition"} <= set(sample_hit["topics"])
+    assert {"palmyra", "ramadi", "mosul"} <= set(sample_hit["places"])
+
+    again = runner.invoke(app, ["process", "--landing", str(folder)])
+    assert again.exit_code == 0
+    assert "0 batch(es) processed, 2 already done" in " ".join(again.output.split())
+    assert es_client.count(index="raqib-articles")["count"] == 2
+
+    # "already processed" means the same content, not the same path
+    (folder / "2015-05-21" / "elnashra-run1.jsonl").rename(folder / "renamed.jsonl")
+    changed = dict(other, id="x" * 40, url="https://www.aljazeera.net/news/2015/5/21/2")
+    _write(folder / "2015-05-21" / "aljazeera-run1.jsonl", [changed])
+    third = runner.invoke(app, ["process", "--landing", str(folder)])
+    assert "1 batch(es) processed, 1 already done" in " ".join(third.output.split())
+    assert es_client.count(index="raqib-articles")["count"] == 3
+
+
+def test_a_file_that_failed_is_retried_whole(home: Path, es_client: Elasticsearch,
+                                             unused_port: int):
+    bodies = ["معارك عنيفة في دير الزور بين الجيش السوري ومسلحي داعش قرب المطار العسكري.",
+              "وصل وفد أممي إلى بغداد لبحث ملف النازحين من محافظة الأنبار مع الحكومة العراقية.",
+              "عقدت لجنة الموازنة في البرلمان اللبناني جلسة لمناقشة رواتب القطاع العام."]
+    records = [make_record(f"https://www.elnashra.com/news/show/{i}", f"خبر {i}", body)
+               for i, body in enumerate(bodies)]
+    folder = home / "archive"
+    _write(folder / "2015-05-22" / "elnashra-run2.jsonl", records)
+    settings = load_settings()
+
+    down = Elasticsearch(f"http://127.0.0.1:{unused_port}", request_timeout=1, max_retries=0)
+    with pytest.raises(StateError, match="unreachable"):
+        process_landing(settings, landing_dir=folder, client=down)
+
+    retried = process_landing(settings, landing_dir=folder)
+    assert retried.error is None
+    assert [b.created for b in retried.batches] == [3]
+    assert retried.batches[0].duplicates == 0  # the failed attempt left no trace in dedup
+    assert es_client.count(index="raqib-articles")["count"] == 3
+    assert process_landing(settings, landing_dir=folder).batches == []
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_crawls_then_processes(home: Path, es_client: Elasticsearch):
+    from raqib.replay import serve
+
+    with serve() as site:
+        outlets = site.write_outlets(home / "outlets.yaml")
+        first = runner.invoke(app, ["run", "--outlets", str(outlets), "--outlet", "manbar"])
+        again = runner.invoke(app, ["run", "--outlets", str(outlets), "--outlet", "manbar"])
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())  # Rich wraps long lines
+    assert "1 batch(es) processed" in said and "6 new" in said
+    assert search(es_client, SearchRequest(outlets=["manbar"]))["total"] == 6
+    assert again.exit_code == 0, again.output
+    assert "0 batch(es) processed, 1 already done" in " ".join(again.output.split())
+
+
+def test_landing_export_import_and_rebuild(home: Path, es_client: Elasticsearch):
+    from raqib.replay import serve
+
+    with serve() as site:
+        outlets = site.write_outlets(home / "outlets.yaml")
+        assert runner.invoke(app, ["run", "--outlets", str(outlets)]).exit_code == 0
+    ids = {h["_id"] for h in es_client.search(index="raqib-articles", size=100)["hits"]["hits"]}
+    exported = runner.invoke(app, ["landing", "export", str(home / "export")])
+    assert "2 batch file(s) written" in exported.output, exported.output
+    files = sorted((home / "export").rglob("*.jsonl"))
+    assert len(files) == 2 and sum(len(f.read_text().splitlines()) for f in files) == len(ids)
+
+    # a fresh cluster rebuilt from the archive: the same articles, the same ids
+    wipe_state(es_client)
+    es_client.indices.delete(index="raqib-articles-*")
+    imported = runner.invoke(app, ["landing", "import", str(home / "export")])
+    assert "2 file(s) landed" in imported.output, imported.output
+    assert "0 file(s) landed" in runner.invoke(app, ["landing", "import",
+                                                     str(home / "export")]).output
+    assert runner.invoke(app, ["process"]).exit_code == 0
+    es_client.indices.refresh(index="raqib-articles")
+    again = {h["_id"] for h in es_client.search(index="raqib-articles", size=100)["hits"]["hits"]}
+    assert again == ids
+    rebuilt = runner.invoke(app, ["process", "--rebuild"])
+    assert "2 batch(es) processed" in " ".join(rebuilt.output.split())
+    assert es_client.count(index="raqib-articles")["count"] == len(ids)
