@@ -81,7 +81,7 @@ def test_a_second_processor_waits_then_finds_the_work_done(fresh_state, tmp_path
     client = fresh_state
     settings = load_settings({"RAQIB_HOME": str(tmp_path),
                               "RAQIB_ES_URL": client.transport.node_pool.get().base_url})
-    with Lease(client, "process", holder="worker-1"):
-        with pytest.raises(LeaseBusy, match="already running on worker-1"):
-            process_landing(settings, client=client, wait=0.5)
+    with Lease(client, "process", holder="worker-1"), \
+            pytest.raises(LeaseBusy, match="already running on worker-1"):
+        process_landing(settings, client=client, wait=0.5)
     assert process_landing(settings, client=client, wait=0).error is None
