@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import tempfile
@@ -77,7 +78,7 @@ def profile(base: str, outlet: Outlet, pages: int) -> None:
 
 def run(base: str, outlet: Outlet, extract: bool) -> tuple[float, object]:
     with tempfile.TemporaryDirectory(prefix="raqib-bench-") as home:
-        settings = load_settings({"RAQIB_HOME": home})
+        settings = load_settings({**os.environ, "RAQIB_HOME": home})
         started = time.perf_counter()
         summary = crawl(
             outlets=[outlet],

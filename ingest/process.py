@@ -163,7 +163,8 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         summary.already_processed = len(sources) - len(todo)
         if not todo:
             return summary
-        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), EsMemory(client))
+        memory = EsMemory(client)
+        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), memory)
         worker = worker_id()
         for number, source in enumerate(todo):
             if progress:
@@ -184,6 +185,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
             result.failed = counts.failed
             ledger.record(client, source.key, source.label, worker, vars(result))
             summary.batches.append(result)
+        memory.publish()  # before the lease goes: the next worker sees this run's articles
         if progress:
             progress(todo[-1].label, len(summary.batches), len(todo))
     if summary.batches:

@@ -172,12 +172,17 @@ class TopicTagger:
             cues.sort(key=lambda c: c.first)
         return found
 
-    def explain(self, doc: Doc) -> dict[str, dict]:
-        """Every topic with a cue that counted: salience, why, evidence and ``passed``."""
+    def explain(self, doc: Doc, all_evidence: bool = True) -> dict[str, dict]:
+        """Every topic with a cue that counted: salience, why, ``passed`` and ``evidence``
+        (for the topics that passed only, unless ``all_evidence``)."""
         found = self.cues(doc)
         if not found:
             return {}
-        zones = Zones(doc, self.salience, teaser_start(doc, self.salience))
+        last = max(c.first for cues in found.values() for c in cues)
+        head = self.salience.teaser_head_paragraphs
+        tail = (teaser_start(doc, self.salience)
+                if doc.sentence_paragraphs[doc.sentence_of(last)] > head else None)
+        zones = Zones(doc, self.salience, tail)
         weak = self.salience.weak
         out = {}
         for ti, cues in found.items():
@@ -185,14 +190,15 @@ class TopicTagger:
             strong = why.pop("strong")
             why["passed"] = strong > 0 and (why["score"] >= self._thresholds[ti]
                                             or zones.covers(why, self.salience.share))
-            why["evidence"] = _evidence(doc, cues)
+            if why["passed"] or all_evidence:
+                why["evidence"] = _evidence(doc, cues)
             out[self._topics[ti].id] = why
         return out
 
     def tag(self, doc: Doc) -> list[dict]:
         """Topics of ``doc`` that are its subjects, with salience and evidence, best first."""
         out = []
-        for tid, why in self.explain(doc).items():
+        for tid, why in self.explain(doc, all_evidence=False).items():
             if not why.pop("passed"):
                 continue
             topic = self._by_id[tid]

@@ -22,7 +22,8 @@ from state.store import KEYWORD, STORED_TEXT, Index, get_many, guarded
 DEDUP = Index("raqib-dedup", {"fingerprint": KEYWORD, "bands": KEYWORD,
                               "signature": STORED_TEXT, "duplicate_of": KEYWORD,
                               "story_id": KEYWORD})
-CANDIDATES = 20
+CANDIDATES = 8
+_FIELDS = ["fingerprint", "signature", "duplicate_of", "story_id"]
 _DTYPE = np.dtype("uint64")
 
 
@@ -50,7 +51,7 @@ class EsMemory:
             should += [{"constant_score": {"filter": {"term": {"bands": band}}}}
                        for band in sk.bands]
             searches += [{}, {"query": {"bool": {"should": should, "minimum_should_match": 1}},
-                              "size": CANDIDATES}]
+                              "size": CANDIDATES, "_source": _FIELDS}]
         if searches:
             name = DEDUP.ensure(self.client)
             resp = guarded(lambda: self.client.msearch(index=name, searches=searches),
@@ -69,5 +70,10 @@ class EsMemory:
             "signature": (base64.b64encode(e.signature.astype(_DTYPE).tobytes()).decode()
                           if e.signature is not None else None),
             "duplicate_of": e.duplicate_of, "story_id": e.story_id}} for e in entries]
-        guarded(lambda: bulk(self.client, actions, refresh=True),
-                "recording near-duplicate state")
+        guarded(lambda: bulk(self.client, actions), "recording near-duplicate state")
+
+    def publish(self) -> None:
+        """Make everything remembered visible to the next worker's lookups (a refresh)."""
+        if not self.read_only:
+            guarded(lambda: self.client.options(ignore_status=404).indices.refresh(
+                index=DEDUP.name), "refreshing near-duplicate state")

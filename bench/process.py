@@ -1,0 +1,61 @@
+"""Throughput of ``raqib process``: JSONL landing files → enrichment → the index.
+
+    RAQIB_ES_URL=http://127.0.0.1:9200 python -m bench.process [--articles 20000]
+
+Generates ``--articles`` synthetic articles (bench.enrich's generator, ~3 KB each) as
+JSONL files of 1,000 records, then times :func:`ingest.process.process_landing` over that
+folder against the cluster of ``RAQIB_ES_URL``: enrichment, near-duplicate lookups in the
+shared store, bulk indexing and the ledger — the whole stage, in one process. Use a
+scratch cluster: the articles index and Raqib's state indices are deleted first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from bench.enrich import generate
+from core.settings import load_settings
+from ingest.process import process_landing
+from tests.conftest import wipe_state
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    args = parser.parse_args(argv)
+    url = os.environ.get("RAQIB_ES_URL")
+    if not url:
+        print("set RAQIB_ES_URL to a scratch cluster", file=sys.stderr)
+        return 2
+    client = Elasticsearch(url, request_timeout=60)
+    records = generate(args.articles)
+    with tempfile.TemporaryDirectory(prefix="raqib-bench-process-") as tmp:
+        folder = Path(tmp) / "landing"
+        for start in range(0, len(records), 1000):
+            path = folder / "2015-05-21" / f"bench-{start // 1000:04d}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                    for r in records[start:start + 1000]), encoding="utf-8")
+        wipe_state(client)
+        client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
+        settings = load_settings({**os.environ, "RAQIB_HOME": str(Path(tmp) / "home")})
+        started = time.perf_counter()
+        summary = process_landing(settings, landing_dir=folder)
+        wall = time.perf_counter() - started
+    assert summary.error is None, summary.error
+    print(f"{summary.totals()['records']:,} articles in {wall:.1f} s: "
+          f"{summary.totals()['records'] / wall:,.0f} articles/s (enrich + index + ledger), "
+          f"{summary.totals()['duplicates']:,} near-duplicates")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
