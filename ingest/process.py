@@ -3,7 +3,8 @@
 A batch is a landed crawl run of one outlet (:mod:`state.landing`) or, with
 ``landing_dir``, one JSONL file of a folder. Each batch is processed whole: its records are
 bounded and parsed (a bad line is skipped with its reason), enriched (near-duplicates and
-stories looked up in the shared :mod:`state.dedup`), indexed, and only then recorded in the
+stories looked up in the shared :mod:`state.dedup`), indexed, merged into the story
+records (:mod:`indexing.stories`), and only then recorded in the
 processed ledger (:mod:`state.ledger`, keyed by content) — a batch that failed midway is
 retried whole next time, which is safe because ids are idempotent.
 
@@ -27,11 +28,13 @@ from core.record import RecordError, RecordLimits, read_jsonl
 from core.settings import Settings, load_settings
 from indexing.bulk import IndexingError, index_records
 from indexing.client import get_client
+from indexing.stories import update_stories
 from indexing.templates import ALIAS
+from processing.boilerplate import Boilerplate
 from processing.enrich import Enricher
 from state import landing, ledger
 from state.deadletter import DeadLetter
-from state.dedup import EsMemory
+from state.dedup import EsMemory, boilerplate_counts
 from state.leases import Lease, LeaseBusy, worker_id
 from state.store import StateError
 from state.upgrade import import_legacy
@@ -164,7 +167,9 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         if not todo:
             return summary
         memory = EsMemory(client)
-        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), memory)
+        boilerplate = Boilerplate()
+        boilerplate.seed(boilerplate_counts(client))
+        enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), memory, boilerplate)
         worker = worker_id()
         for number, source in enumerate(todo):
             if progress:
@@ -177,6 +182,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
                 counts = index_records(records, client,
                                        dead_letter=DeadLetter(client, source.key))
                 enricher.commit()
+                update_stories(client, records)
             except (IndexingError, StateError) as exc:
                 summary.error = f"{source.label}: {exc}"
                 log.error("indexing stopped at %s: %s", source.label, exc)

@@ -1,25 +1,26 @@
-"""Exact and near-duplicate detection, and story grouping: pure logic over a memory.
+"""Exact and near-duplicate detection and story assignment: pure logic over a memory.
 
 * ``fingerprint``: sha1 of the normalised, light-stemmed title + lead + body — stable
   across punctuation, diacritics, alef/hamza/ta-marbuta spellings and whitespace.
 * :class:`Sketch`: the fingerprint, a MinHash signature (datasketch, ``NUM_PERM``
   permutations) of the word 3-shingles, and ``BANDS`` LSH band keys of ``ROWS`` values
-  each — keys that articles of estimated Jaccard ≥ ``STORY_THRESHOLD`` share with high
+  each — keys that articles of estimated Jaccard ≥ ``DUPLICATE_THRESHOLD`` share with high
   probability, so a store can find candidates with a terms lookup.
 
   - ``duplicate_of`` — the id of the earliest seen article with the same fingerprint, else
     of the most similar earlier article with estimated Jaccard ≥ ``DUPLICATE_THRESHOLD``
     (a re-publication: same text, other title, a paragraph added or dropped);
-  - ``story_id`` — the story of the most similar earlier article with Jaccard ≥
-    ``STORY_THRESHOLD``, else a new story named after this article's id.
+  - ``story_id`` — a duplicate's original's story; else the story chosen by
+    :func:`processing.stories.choose_story` among earlier articles whose main content
+    shares words with this one (the event identity lives there); else a new story named
+    after this article's id.
 
-How the thresholds were chosen (``python bench/enrich.py --calibrate`` prints these): exact
-word-3-shingle Jaccard between an article and variants of it — another title plus a source
-line 0.98–0.99; one paragraph dropped 0.68–0.92; 5 % of the words replaced 0.74–0.77; half
-of the paragraphs, reordered, 0.39–0.69; a third of the paragraphs 0.33–0.46; unrelated
-texts on the same themes at most 0.04. Hence ``DUPLICATE_THRESHOLD = 0.6`` and
-``STORY_THRESHOLD = 0.2``. With 28 bands of 2 rows a pair at J = 0.33 shares a band with
-probability 0.96 (0.997 at J = 0.5).
+How the duplicate threshold was chosen (``python -m bench.enrich --calibrate`` prints
+these): exact word-3-shingle Jaccard between an article and variants of it — another
+title plus a source line 0.98–0.99; one paragraph dropped 0.68–0.92; 5 % of the words
+replaced 0.74–0.77; half of the paragraphs, reordered, 0.39–0.69; unrelated texts on the
+same themes at most 0.04. Hence ``DUPLICATE_THRESHOLD = 0.6``; with 32 bands of 4 rows a
+pair at J = 0.6 shares a band with probability 0.99, one at J = 0.2 with 0.05.
 
 What was seen before lives in a :class:`Memory`: :class:`InMemory` here (one process),
 or the Elasticsearch-backed one of :mod:`state.dedup` (every worker). Nothing here reads
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,16 +40,19 @@ import numpy as np
 from datasketch import MinHash
 
 from processing.normalize import _Memo, normalize_for_search
+from processing.phrases import Doc
+from processing.stories import WINDOW, Event, choose_story, event_of
 
-__all__ = ["DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch", "article_text",
-           "fingerprint", "minhash_of_tokens", "sketch"]
+__all__ = ["Article", "DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch",
+           "article_text", "fingerprint", "minhash_of_tokens", "sketch"]
 
 NUM_PERM = 128
 SHINGLE = 3
 SEED = 1
-BANDS, ROWS = 28, 2  # datasketch's choice for a 0.2 threshold at 128 permutations
+BANDS, ROWS = 32, 4
 DUPLICATE_THRESHOLD = 0.6
-STORY_THRESHOLD = 0.2
+CANDIDATES = 8  # near-duplicate candidates: the articles sharing the most band keys
+STORY_CANDIDATES = 10  # story candidates: earlier articles sharing the most main-content words
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -116,7 +120,9 @@ def band_keys(signature: np.ndarray | None) -> tuple[str, ...]:
     if signature is None:
         return ()
     rows = signature[: BANDS * ROWS].reshape(BANDS, ROWS)
-    mixed = rows[:, 0] * _M1 ^ rows[:, 1]
+    mixed = rows[:, 0]
+    for r in range(1, ROWS):
+        mixed = mixed * _M1 ^ rows[:, r]
     return tuple(f"{b}:{int(v):x}" for b, v in enumerate(mixed))
 
 
@@ -134,6 +140,9 @@ class Entry:
     signature: np.ndarray | None
     duplicate_of: str | None
     story_id: str
+    event: Event | None = None
+    outlet: str | None = None
+    sentence_keys: tuple[str, ...] = ()
 
     @property
     def bands(self) -> tuple[str, ...]:
@@ -150,8 +159,11 @@ class DedupResult:
 class Memory(Protocol):
     """Where earlier articles are found again (this process, or a shared store)."""
 
-    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str]) -> list[Entry]:
-        """Entries with these ids, or sharing a fingerprint or a band with a sketch."""
+    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str],
+               events: Sequence[Event] = ()) -> list[Entry]:
+        """Entries with these ids, sharing a fingerprint or a band with a sketch, or — the
+        best ``STORY_CANDIDATES`` per event — sharing main-content words with an event
+        and published within :data:`processing.stories.WINDOW` of it."""
 
     def remember(self, entries: Sequence[Entry]) -> None:
         """Keep these entries for later lookups."""
@@ -165,11 +177,16 @@ class InMemory:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._by_fingerprint: dict[str, str] = {}
         self._by_band: dict[str, set[str]] = defaultdict(set)
+        self._by_term: dict[str, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str]) -> list[Entry]:
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._entries
+
+    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str],
+               events: Sequence[Event] = ()) -> list[Entry]:
         found: dict[str, Entry] = {}
         for rid in ids:
             if rid in self._entries:
@@ -180,6 +197,14 @@ class InMemory:
             for band in sk.bands:
                 for rid in self._by_band.get(band, ()):
                     found.setdefault(rid, self._entries[rid])
+        for event in events:
+            shared: Counter[str] = Counter()
+            for term in event.terms:
+                shared.update(self._by_term.get(term, ()))
+            near = [rid for rid, _ in shared.most_common()
+                    if _within_window(event, self._entries[rid].event)]
+            for rid in near[:STORY_CANDIDATES]:
+                found.setdefault(rid, self._entries[rid])
         return list(found.values())
 
     def remember(self, entries: Sequence[Entry]) -> None:
@@ -190,6 +215,8 @@ class InMemory:
             self._by_fingerprint.setdefault(entry.fingerprint, entry.id)
             for band in entry.bands:
                 self._by_band[band].add(entry.id)
+            for term in entry.event.terms if entry.event else ():
+                self._by_term[term].add(entry.id)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
@@ -197,12 +224,33 @@ class InMemory:
         entry = self._entries.pop(rid)
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
-        for band in entry.bands:
-            ids = self._by_band.get(band)
-            if ids is not None:
-                ids.discard(rid)
-                if not ids:
-                    del self._by_band[band]
+        for index, keys in ((self._by_band, entry.bands),
+                            (self._by_term, entry.event.terms if entry.event else ())):
+            for key in keys:
+                ids = index.get(key)
+                if ids is not None:
+                    ids.discard(rid)
+                    if not ids:
+                        del index[key]
+
+
+def _within_window(event: Event, other: Event | None) -> bool:
+    if other is None:
+        return False
+    if event.published is None or other.published is None:
+        return True
+    return abs(event.published - other.published) <= WINDOW
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article to classify: its record, and what the caller already derived from it
+    (normalised tokens, :class:`Event`, body sentence keys), to save doing it twice."""
+
+    record: dict
+    tokens: Sequence[str] | None = None
+    event: Event | None = None
+    sentence_keys: tuple[str, ...] = ()
 
 
 class Deduper:
@@ -217,23 +265,32 @@ class Deduper:
         self._session = InMemory(max_entries=1_000_000)  # this run: looked up first
         self._pending: dict[str, Entry] = {}
 
-    def check(self, record: dict, tokens: Sequence[str] | None = None) -> DedupResult:
+    def check(self, record: dict) -> DedupResult:
         """Classify one record against everything seen so far, then remember it."""
-        return self.check_batch([(record, tokens)])[0]
+        return self.check_batch([Article(record)])[0]
 
-    def check_batch(self, items: Iterable[tuple[dict, Sequence[str] | None]]
-                    ) -> list[DedupResult]:
-        """Classify records in order; earlier ones of the batch count for later ones.
+    def check_batch(self, articles: Iterable[Article]) -> list[DedupResult]:
+        """Classify articles in order; earlier ones of the batch count for later ones.
 
-        One lookup in the memory for the whole batch.
+        One lookup in the memory for the batch's candidates, one for the first reports of
+        their stories.
         """
-        items = list(items)
-        sketches = [sketch(record, tokens) for record, tokens in items]
-        ids = [str(record.get("id") or sk.fingerprint) for (record, _), sk in
-               zip(items, sketches, strict=True)]
-        fresh = [e for e in self.memory.lookup(sketches, ids) if e.id not in self._pending]
+        articles = list(articles)
+        sketches = [sketch(a.record, a.tokens) for a in articles]
+        ids = [str(a.record.get("id") or sk.fingerprint)
+               for a, sk in zip(articles, sketches, strict=True)]
+        events = [a.event if a.event is not None else _event(a.record) for a in articles]
+        fresh = self._fresh(self.memory.lookup(sketches, ids, events))
+        heads = {e.story_id for e in fresh} | {
+            e.story_id for e in self._session.lookup((), (), events)}
+        self._fresh(self.memory.lookup((), [h for h in heads if h not in self._session]))
+        return [self._classify(rid, sk, article, event) for rid, sk, article, event
+                in zip(ids, sketches, articles, events, strict=True)]
+
+    def _fresh(self, entries: list[Entry]) -> list[Entry]:
+        fresh = [e for e in entries if e.id not in self._pending]
         self._session.remember(fresh)
-        return [self._classify(rid, sk) for rid, sk in zip(ids, sketches, strict=True)]
+        return fresh
 
     def commit(self) -> None:
         """Hand what this batch saw to the memory (call once the batch is stored)."""
@@ -244,31 +301,45 @@ class Deduper:
     def __len__(self) -> int:
         return len(self._session)
 
-    def _classify(self, rid: str, sk: Sketch) -> DedupResult:
+    def _classify(self, rid: str, sk: Sketch, article: Article, event: Event
+                  ) -> DedupResult:
         old = self._session.lookup((), (rid,))
         if old and old[0].fingerprint == sk.fingerprint:
             entry = old[0]
             return DedupResult(sk.fingerprint, entry.duplicate_of, entry.story_id)
-        candidates = [e for e in self._session.lookup((sk,), ()) if e.id != rid]
+        candidates = [e for e in self._session.lookup((sk,), (), (event,)) if e.id != rid]
         duplicate_of = next((e.duplicate_of or e.id for e in candidates
                              if e.fingerprint == sk.fingerprint), None)
-        best, best_j = None, 0.0
-        if sk.signature is not None:
+        if duplicate_of is None and sk.signature is not None:
+            best, best_j = None, 0.0
             for entry in candidates:
                 if entry.signature is not None:
                     j = similarity(entry.signature, sk.signature)
                     if j > best_j:
                         best, best_j = entry, j
-        if duplicate_of is None and best is not None and best_j >= DUPLICATE_THRESHOLD:
-            duplicate_of = best.duplicate_of or best.id
-        known = {e.id: e for e in candidates}
-        if duplicate_of is not None and duplicate_of in known:
-            story_id = known[duplicate_of].story_id
-        elif best is not None and best_j >= STORY_THRESHOLD:
-            story_id = best.story_id
+            if best is not None and best_j >= DUPLICATE_THRESHOLD:
+                duplicate_of = best.duplicate_of or best.id
+        original = self._session.lookup((), (duplicate_of,)) if duplicate_of else []
+        if original:
+            story_id = original[0].story_id
         else:
-            story_id = old[0].story_id if old else rid
-        entry = Entry(rid, sk.fingerprint, sk.signature, duplicate_of, story_id)
+            heads = {e.story_id: h.event for e in candidates
+                     if (h := self._head(e.story_id)) is not None and h.event is not None}
+            story_id = (choose_story(event, ((e.story_id, e.event) for e in candidates
+                                             if e.event is not None), heads)
+                        or (old[0].story_id if old else rid))
+        entry = Entry(rid, sk.fingerprint, sk.signature, duplicate_of, story_id, event,
+                      article.record.get("outlet"), article.sentence_keys)
         self._session.remember([entry])
         self._pending[rid] = entry
         return DedupResult(sk.fingerprint, duplicate_of, story_id)
+
+    def _head(self, story_id: str) -> Entry | None:
+        found = self._session.lookup((), (story_id,))
+        return found[0] if found else None
+
+
+def _event(record: dict) -> Event:
+    """An event from the record's text alone (no places, no learned boilerplate)."""
+    return event_of(Doc.from_record(record), record.get("outlet"),
+                    record.get("published_at") or record.get("crawled_at"))

@@ -21,10 +21,12 @@ from typing import BinaryIO, TextIO
 from core.catalogue.places import Gazetteer
 from core.catalogue.topics import Taxonomy
 from core.record import RecordError, RecordLimits, read_jsonl
-from processing.dedup import Deduper, Memory, article_text
+from processing.boilerplate import Boilerplate, sentence_keys
+from processing.dedup import Article, Deduper, Memory, article_text
 from processing.language import language_of_record
 from processing.phrases import Doc
 from processing.places import PlaceTagger
+from processing.stories import event_of
 from processing.topics import TopicTagger
 
 __all__ = ["EnrichStats", "Enricher", "article_text", "enrich_jsonl"]
@@ -36,14 +38,18 @@ class Enricher:
     """Taggers and near-duplicate memory bound together.
 
     Call :meth:`commit` once the enriched records are safely stored (indexed), so that a
-    failed batch is not remembered as seen.
+    failed batch is not remembered as seen. ``boilerplate``: what each outlet repeats,
+    learned from the archive; the enricher keeps learning from what it reads.
     """
 
     def __init__(self, taxonomy: Taxonomy, gazetteer: Gazetteer,
-                 memory: Memory | None = None) -> None:
+                 memory: Memory | None = None, boilerplate: Boilerplate | None = None
+                 ) -> None:
         self.topics = TopicTagger(taxonomy)
         self.places = PlaceTagger(gazetteer)
         self.deduper = Deduper(memory)
+        self.boilerplate = boilerplate if boilerplate is not None else Boilerplate()
+        self._kinds = {p.id: p.kind for p in gazetteer.places}
 
     def enrich_one(self, record: dict) -> dict:
         """A copy of ``record`` with the processing fields added."""
@@ -52,17 +58,25 @@ class Enricher:
     def enrich_batch(self, records: list[dict]) -> list[dict]:
         """Copies of ``records`` with the processing fields added (one memory lookup)."""
         docs = [Doc.from_record(r) for r in records]
-        dedup = self.deduper.check_batch((r, d.tokens) for r, d in zip(records, docs,
-                                                                         strict=True))
+        places = [self.places.tag_with_positions(d) for d in docs]
+        articles = []
+        for record, doc, found in zip(records, docs, places, strict=True):
+            keys = sentence_keys(doc)
+            self.boilerplate.learn(record.get("outlet"), str(record.get("id")), keys)
+            event = event_of(doc, record.get("outlet"),
+                             record.get("published_at") or record.get("crawled_at"),
+                             found, self.boilerplate, self._kinds)
+            articles.append(Article(record, doc.tokens, event, tuple(keys)))
+        dedup = self.deduper.check_batch(articles)
         out = []
-        for record, doc, dd in zip(records, docs, dedup, strict=True):
+        for record, doc, found, dd in zip(records, docs, places, dedup, strict=True):
             lang = language_of_record(record)
             enriched = dict(record)
             enriched.update(
                 language=lang.code,
                 language_confidence=lang.confidence,
                 topics=self.topics.tag(doc),
-                places=self.places.tag(doc),
+                places=[place for place, _ in found],
                 fingerprint=dd.fingerprint,
                 duplicate_of=dd.duplicate_of,
                 story_id=dd.story_id,

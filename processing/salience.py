@@ -21,7 +21,7 @@ from processing.phrases import Doc
 __all__ = ["Salience", "Zones", "teaser_start"]
 
 # Function words (normalised, stemmed) that say nothing about what a paragraph is about.
-_STOP = frozenset("""
+STOPWORDS = frozenset("""
 في من علي الي عن مع ان او ثم قد لقد كان كانت يكون تكون هذا هذه ذلك تلك التي الذي الذين
 بين بعد قبل عند منذ حتي خلال حول ضد دون غير كل بعض اي لا لم لن ما ماذا اذا كما وقال قال
 اكد اضاف اشار اوضح ذكر وفق حيث هو هي هم نحو لدي لدى عبر اما الا اليوم امس يوم عام
@@ -34,7 +34,7 @@ _TEASER_MARK_RE = re.compile(r"^(?:اقرا|قد يهم|شاهد ايضا|اخب
 
 
 def _content(tokens: Iterable[str]) -> set[str]:
-    return {t for t in tokens if len(t) > 2 and t not in _STOP and not t.isdigit()}
+    return {t for t in tokens if len(t) > 2 and t not in STOPWORDS and not t.isdigit()}
 
 
 def teaser_start(doc: Doc, s: Salience) -> int | None:

@@ -8,6 +8,9 @@
 * :func:`surface_forms` — per cue, the distinct word forms that matched it in a corpus:
   stemming collisions (الجولة → الجولاني) show at a glance.
 * :func:`place_sample` — place tags with the sentence that named them, to read and judge.
+* :func:`evaluate_stories` — story ids against hand-labelled article pairs: pair
+  precision and recall, how many copies of one wire story were kept together, and the
+  grouped pairs nobody labelled (to label next).
 * :func:`evaluate_snippets` — our synthetic snippet sets (``tests/data/topics_*.yaml``).
 """
 
@@ -22,13 +25,16 @@ from pathlib import Path
 
 import yaml
 
+from processing.boilerplate import sentence_keys
+from processing.enrich import Enricher
 from processing.normalize import normalize_token
 from processing.phrases import Doc
 from processing.places import PlaceTagger
 from processing.topics import TopicTagger
 
-__all__ = ["CORE_TOPICS", "Score", "TopicReport", "evaluate_snippets", "evaluate_topics",
-           "half_of", "load_items", "place_sample", "read_jsonl", "surface_forms"]
+__all__ = ["CORE_TOPICS", "Score", "StoryReport", "TopicReport", "evaluate_snippets",
+           "evaluate_stories", "evaluate_topics", "half_of", "load_items", "place_sample",
+           "read_jsonl", "surface_forms"]
 
 CORE_TOPICS = ("coalition", "isis", "partition", "kurds", "pmf", "iran_nuclear", "us_policy")
 
@@ -164,6 +170,79 @@ def place_sample(articles: Iterable[dict], places: PlaceTagger, *, limit: int = 
             if len(out) >= limit:
                 return out
     return out
+
+
+# ----------------------------------------------------------------- stories
+@dataclass
+class StoryReport:
+    """Pair precision / recall of the story ids on hand-labelled pairs of real articles."""
+
+    articles: int = 0
+    pairs: Score = field(default_factory=Score)  # a pair "found" = both in one story
+    rewrites: int = 0
+    rewrites_grouped: int = 0
+    grouped_pairs: int = 0  # every pair of articles sharing a story id, labelled or not
+    unlabelled: list[tuple[str, str]] = field(default_factory=list)
+    missing: int = 0  # labelled pairs naming an article the file does not have
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"articles": self.articles, "pairs": self.pairs.as_dict(),
+                "rewrite_recall": round(self.rewrites_grouped / self.rewrites, 4)
+                if self.rewrites else None,
+                "rewrites": self.rewrites, "grouped_pairs": self.grouped_pairs,
+                "unlabelled_grouped_pairs": [list(p) for p in self.unlabelled],
+                "missing": self.missing, "errors": self.errors}
+
+
+def _time_order(article: dict) -> str:
+    return str(article.get("published_at") or article.get("crawled_at") or "")
+
+
+def evaluate_stories(pairs: Iterable[dict], articles: Iterable[dict],
+                     enricher: Enricher) -> StoryReport:
+    """Give every article a story id as ``raqib process`` would — in publication order,
+    with each outlet's boilerplate learned from the whole file first (the archive) — and
+    compare with labelled pairs ``{"a", "b", "same"}`` (``"kind": "rewrite"`` marks copies
+    of one wire story)."""
+    articles = sorted(articles, key=_time_order)
+    for article in articles:
+        doc = Doc.from_record(article)
+        enricher.boilerplate.learn(article.get("outlet"), str(article.get("id")),
+                                   sentence_keys(doc))
+    story: dict[str, str] = {}
+    by_id = {}
+    for enriched in enricher.enrich(articles):
+        story[enriched["id"]] = enriched["story_id"]
+        by_id[enriched["id"]] = enriched
+    report = StoryReport(articles=len(story))
+    labelled = set()
+    for pair in pairs:
+        a, b = str(pair["a"]), str(pair["b"])
+        if a not in story or b not in story:
+            report.missing += 1
+            continue
+        labelled.add(frozenset((a, b)))
+        same, found = bool(pair["same"]), story[a] == story[b]
+        report.pairs.add({"pair"} if same else set(), {"pair"} if found else set(), "pair")
+        if pair.get("kind") == "rewrite":
+            report.rewrites += 1
+            report.rewrites_grouped += found
+        if same != found:
+            report.errors.append({
+                "error": "false positive" if found else "false negative",
+                "a": a, "b": b, "kind": pair.get("kind"), "note": pair.get("note"),
+                "titles": [by_id[a].get("title"), by_id[b].get("title")]})
+    members: dict[str, list[str]] = defaultdict(list)
+    for rid, sid in story.items():
+        members[sid].append(rid)
+    for group in members.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                report.grouped_pairs += 1
+                if frozenset((a, b)) not in labelled:
+                    report.unlabelled.append((a, b))
+    return report
 
 
 # ----------------------------------------------------------------- snippets

@@ -53,6 +53,8 @@ class Index:
                                               index_patterns=[self.name], priority=500,
                                               template=template, _meta={"managed_by": "raqib"})
             client.options(ignore_status=400).indices.create(index=self.name)
+            # an index made by an older version gets the fields added since
+            client.indices.put_mapping(index=self.name, properties=self.properties)
 
         guarded(install, f"creating the state index {self.name}")
         self._ready.add(id(client))

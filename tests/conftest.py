@@ -118,11 +118,14 @@ def fresh_index(es_client):
 
 
 def wipe_state(client) -> None:
-    """Delete every index of shared state (seen URLs, landing, ledgers, leases, …)."""
+    """Delete every index of shared state (seen URLs, landing, ledgers, leases, …) and the
+    story records."""
+    from indexing.stories import STORIES
     from state import deadletter, dedup, landing, leases, ledger, seen, sent
 
     for index in (seen.SEEN, seen.FEEDS, landing.LANDING, landing.BATCHES, ledger.PROCESSED,
-                  leases.LEASES, dedup.DEDUP, deadletter.DEAD_LETTER, sent.SENT, sent.DIGESTS):
+                  leases.LEASES, dedup.DEDUP, deadletter.DEAD_LETTER, sent.SENT, sent.DIGESTS,
+                  STORIES):
         client.options(ignore_status=404).indices.delete(index=index.name)
         index._ready.clear()  # noqa: SLF001 - tests reset the per-process cache
 
