@@ -36,7 +36,7 @@ from pathlib import Path  # noqa: E402
 
 from processing.dedup import (  # noqa: E402
     DUPLICATE_THRESHOLD,
-    STORY_THRESHOLD,
+    Article,
     Deduper,
     _shingle_hashes,
     minhash_of_tokens,
@@ -158,8 +158,9 @@ def bench(records: list[dict], what: str = "generated") -> float:
     places = PlaceTagger(catalogue().gazetteer())
     timed("places", n, lambda: [places.tag(d) for d in docs])
     dd = Deduper()
-    timed("dedup (fingerprint + MinHash LSH)", n,
-          lambda: [dd.check(r, tokens=d.tokens) for r, d in zip(records, docs, strict=True)])
+    timed("dedup + stories (fingerprint, MinHash LSH, event)", n,
+          lambda: [dd.check_batch([Article(r, d.tokens)])
+                   for r, d in zip(records, docs, strict=True)])
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
     timed("JSON decode + encode (raqib enrich)", n,
           lambda: [json.dumps(json.loads(line), ensure_ascii=False) for line in lines])
@@ -197,7 +198,7 @@ def calibrate(records: list[dict]) -> None:
         texts.append(("sample article", SAMPLE.read_text(encoding="utf-8")))
     texts += [(f"generated #{i}", records[i]["body"]) for i in (0, 1)]
     print(f"word-3-shingle Jaccard, exact / MinHash estimate "
-          f"(duplicate >= {DUPLICATE_THRESHOLD}, same story >= {STORY_THRESHOLD}):")
+          f"(duplicate >= {DUPLICATE_THRESHOLD}):")
     for name, text in texts:
         paras = [p for p in text.split("\n\n") if p.strip()]
         words = text.split()

@@ -9,7 +9,8 @@
 
   - ``duplicate_of`` — the id of the earliest seen article with the same fingerprint, else
     of the most similar earlier article with estimated Jaccard ≥ ``DUPLICATE_THRESHOLD``
-    (a re-publication: same text, other title, a paragraph added or dropped);
+    whose particulars do not conflict (a re-publication: same text, other title, a
+    paragraph added or dropped — not the next event told with the same template);
   - ``story_id`` — a duplicate's original's story; else the story chosen by
     :func:`processing.stories.choose_story` among earlier articles whose main content
     shares words with this one (the event identity lives there); else a new story named
@@ -41,7 +42,7 @@ from datasketch import MinHash
 
 from processing.normalize import _Memo, normalize_for_search
 from processing.phrases import Doc
-from processing.stories import WINDOW, Event, choose_story, event_of
+from processing.stories import WINDOW, Event, choose_story, conflict, event_of
 
 __all__ = ["Article", "DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch",
            "article_text", "fingerprint", "minhash_of_tokens", "sketch"]
@@ -312,8 +313,9 @@ class Deduper:
                              if e.fingerprint == sk.fingerprint), None)
         if duplicate_of is None and sk.signature is not None:
             best, best_j = None, 0.0
-            for entry in candidates:
-                if entry.signature is not None:
+            for entry in candidates:  # one template, other particulars: not a copy
+                if entry.signature is not None and (
+                        entry.event is None or conflict(event, entry.event) is None):
                     j = similarity(entry.signature, sk.signature)
                     if j > best_j:
                         best, best_j = entry, j

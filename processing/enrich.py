@@ -59,14 +59,15 @@ class Enricher:
         """Copies of ``records`` with the processing fields added (one memory lookup)."""
         docs = [Doc.from_record(r) for r in records]
         places = [self.places.tag_with_positions(d) for d in docs]
+        keys = [sentence_keys(d) for d in docs]
+        for record, doc_keys in zip(records, keys, strict=True):  # the batch first
+            self.boilerplate.learn(record.get("outlet"), str(record.get("id")), doc_keys)
         articles = []
-        for record, doc, found in zip(records, docs, places, strict=True):
-            keys = sentence_keys(doc)
-            self.boilerplate.learn(record.get("outlet"), str(record.get("id")), keys)
+        for record, doc, found, doc_keys in zip(records, docs, places, keys, strict=True):
             event = event_of(doc, record.get("outlet"),
                              record.get("published_at") or record.get("crawled_at"),
                              found, self.boilerplate, self._kinds)
-            articles.append(Article(record, doc.tokens, event, tuple(keys)))
+            articles.append(Article(record, doc.tokens, event, tuple(doc_keys)))
         dedup = self.deduper.check_batch(articles)
         out = []
         for record, doc, found, dd in zip(records, docs, places, dedup, strict=True):

@@ -6,8 +6,9 @@ outlet's dateline and footers repeat in all its articles, and a roundup's second
 paragraph is another story. So an article is reduced to an :class:`Event`:
 
 * ``terms`` — the content words of its **main content**: the headline and the first
-  ``LEAD_SENTENCES`` sentences of the body, without datelines, the teaser tail, function
-  words and the outlet's learned boilerplate (:mod:`processing.boilerplate`);
+  ``LEAD_SENTENCES`` sentences of the body, without datelines, function words and the
+  outlet's learned boilerplate (:mod:`processing.boilerplate`), up to where a roundup's
+  next item opens ("إلى ذلك"، "من جهة أخرى"…);
 * its **particulars**: the ordinal that numbers it in a series (الطائرة الخامسة, الـ(6)),
   the cardinal numbers of its headline (casualty counts excepted: they rise as a story
   develops), the cities and provinces its headline names, and its publication time.
@@ -72,6 +73,11 @@ _PEOPLE_WORDS = """مواطن مواطنين مواطنة مقيم مقيمين 
 نساء عامل عمال مزارع مزارعين جندي جنديين جنود شرطي شرطيين ضابط ضباط رهينة رهائن لاجئ لاجئين
 حاج حجاج""".split()
 _PEOPLE = {search_token(w) for w in _PEOPLE_WORDS} - {""}
+# Openings of a roundup's next item ("إلى ذلك، وصلت الطائرة السادسة…"): the main content
+# ends where another story starts.
+_OTHER_ITEM = tuple(tuple(search_token(w) for w in phrase.split()) for phrase in (
+    "إلى ذلك", "من جهة أخرى", "من جهة ثانية", "في سياق آخر", "في سياق منفصل",
+    "من ناحية أخرى", "في شأن آخر", "على صعيد آخر", "في تطور آخر", "من جانب آخر"))
 _NUMBER_RE = re.compile(r"(?:ال|[وبلف])?(\d+)")
 _YEAR_RE = re.compile(r"(?:19|20|14)\d\d")
 
@@ -114,6 +120,11 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _opens_other_item(tokens: Sequence[str]) -> bool:
+    head = [tokens[0].removeprefix("و"), *tokens[1:3]] if tokens else []
+    return any(tuple(head[:len(marker)]) == marker for marker in _OTHER_ITEM)
 
 
 def _content(tokens: Iterable[str]) -> list[str]:
@@ -167,7 +178,7 @@ def event_of(doc: Doc, outlet: str | None, published: object,
             title += tokens
             title_end = starts[k + 1]
             continue
-        if taken >= LEAD_SENTENCES:
+        if taken >= LEAD_SENTENCES or _opens_other_item(tokens):
             break
         key = sentence_key(tokens)
         if k in doc.datelines or (boilerplate is not None

@@ -327,6 +327,51 @@ def search_cmd(
     _print_results(result)
 
 
+@app.command("stories")
+def stories_cmd(
+    topic: str | None = typer.Option(None, "--topic", help="Only stories with this topic id."),
+    place: str | None = typer.Option(None, "--place", help="Only stories naming this place id."),
+    outlet: str | None = typer.Option(None, "--outlet", help="Only stories this outlet carried."),
+    since: str | None = typer.Option(None, help="Updated in the last 24h, 7d, 2w …"),
+    min_articles: int = typer.Option(1, "--min-articles", min=1,
+                                     help="Only stories with at least this many articles."),
+    limit: int = typer.Option(20, min=1, max=200),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for programs."),
+) -> None:
+    """Stories, newest update first: the first report, which outlets carried it and when."""
+    from indexing.client import NoClusterError, get_client
+    from indexing.search import QueryError, parse_since
+    from indexing.stories import find_stories
+    from state.store import StateError
+
+    try:
+        start = parse_since(since) if since else None
+    except QueryError as exc:
+        err_console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        stories = find_stories(get_client(), topic=topic, place=place, outlet=outlet,
+                               since=start, min_articles=min_articles, limit=limit)
+    except (NoClusterError, StateError) as exc:
+        _fail(str(exc), 1)
+    if as_json:
+        print(json.dumps(stories, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}",
+                  show_lines=True)
+    for name in ("first seen", "first report", "outlets (first article)", "articles"):
+        table.add_column(name, justify="right" if name == "articles" else "left")
+    for story in stories:
+        first = story.get("first_report") or {}
+        report = Text(story.get("headline") or "", style="bold")
+        report.append(f"\n{first.get('outlet') or ''}  {first.get('url') or ''}", style="dim")
+        outlets = "\n".join(f"{o['outlet']} {(o.get('first_at') or '')[:16]} ({o['count']})"
+                             for o in story.get("outlets") or [])
+        table.add_row((story.get("first_seen") or "")[:16], report, outlets,
+                      str(story.get("article_count", 0)))
+    console.print(table)
+
+
 # ----------------------------------------------------------------------- digest
 @app.command("digest")
 def digest(

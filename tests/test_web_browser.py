@@ -11,22 +11,10 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.test_web_server import HOSTILE, TOKEN, LiveServer, load_fixture_index, serve
 from web.security import COOKIE
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +23,6 @@ def servers(es_client) -> Iterator[tuple[LiveServer, LiveServer]]:
     load_fixture_index(es_client)
     with serve(es_client) as open_app, serve(es_client, token=TOKEN) as locked_app:
         yield open_app, locked_app
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
-    tab = context.new_page()
-    tab.problems = []  # CSP violations, page errors, dialogs (an injected alert())
-    tab.on("console", lambda m: m.type == "error" and tab.problems.append(m.text))
-    tab.on("pageerror", lambda e: tab.problems.append(str(e)))
-    tab.on("dialog", lambda d: (tab.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    yield tab
-    context.close()
 
 
 def result_count(page: Page) -> int:

@@ -1,9 +1,9 @@
 """The analysts' web page and JSON API (FastAPI), over ``indexing.search``.
 
 ``create_app(settings=None, client=None)`` builds the app; ``raqib serve`` runs it
-with uvicorn. Routes: ``/`` (the page), ``/api/search``, ``/api/articles/{id}``,
-``/api/topics``, ``/healthz``. Bad parameters answer 400 with the reason;
-an unreachable cluster answers 503.
+with uvicorn. Routes: ``/`` (the search page), ``/stories`` (the stories page),
+``/api/search``, ``/api/stories``, ``/api/articles/{id}``, ``/api/topics``, ``/healthz``.
+Bad parameters answer 400 with the reason; an unreachable cluster answers 503.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from core.catalogue import Catalogue, Labels, TaxonomyError
 from core.settings import Settings, load_settings
 from indexing.client import NoClusterError, get_client
 from indexing.search import get_article, search
+from indexing.stories import find_stories
+from state.store import StateError
 from web import view
-from web.params import MAX_WINDOW, ParamError, to_request
+from web.params import MAX_WINDOW, ParamError, StoryQuery, to_request, to_story_query
 from web.security import SecurityHeaders, TokenAuth, redact_access_log
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
 
     @app.exception_handler(Unavailable)
     @app.exception_handler(TransportError)
+    @app.exception_handler(StateError)
     async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
         log.warning("search unavailable: %s", exc)
         return JSONResponse({"detail": "search is unavailable: Elasticsearch cannot be reached"},
@@ -152,6 +155,35 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
             return JSONResponse({"detail": f"the taxonomy cannot be read: {exc}"},
                                 status_code=500)
 
+    @app.get("/api/stories")
+    def api_stories(request: Request) -> dict:
+        """Same parameters and records as ``raqib stories --json``: ``{"stories": [...]}``."""
+        return {"stories": _stories(backend.client, to_story_query(_multi(request)))}
+
+    @app.get("/stories", response_class=HTMLResponse)
+    def stories_page(request: Request) -> HTMLResponse:
+        """Stories, newest update first: first report, outlets and when, a timeline."""
+        params = [(k, v) for k, v in request.query_params.multi_items()
+                  if v.strip() and k != "token"]
+        context: dict = {"error": None, "stories": [], "params": params,
+                         "topic_name": lambda tid: backend.labels.name("topics", tid),
+                         "place_name": lambda pid: backend.labels.name("places", pid),
+                         "outlet_name": lambda name: backend.labels.name("outlets", name),
+                         "timeline": view.timeline,
+                         "chart": {"width": view.TIMELINE_W, "height": view.TIMELINE_H},
+                         "api_url": "/api/stories" + view.page_url(params)[1:]}
+        status = 200
+        try:
+            query = to_story_query(_multi(request))
+            context["stories"] = _stories(backend.client, query)
+        except ParamError as exc:
+            context["error"], status = str(exc), 400
+        except (Unavailable, TransportError, ApiError, StateError) as exc:
+            log.warning("stories unavailable: %s", exc)
+            context["error"], status = "القصص غير متاحة الآن: تعذّر الاتصال بـ Elasticsearch", 503
+        return HTMLResponse(env.get_template("stories.html").render(**context),
+                            status_code=status)
+
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
         """The analysts' search page (server-rendered, no JavaScript)."""
@@ -182,6 +214,11 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
         return HTMLResponse(env.get_template("search.html").render(**context), status_code=status)
 
     return app
+
+
+def _stories(client: Elasticsearch, query: StoryQuery) -> list[dict]:
+    return find_stories(client, topic=query.topic, place=query.place, outlet=query.outlet,
+                        since=query.since, min_articles=query.min_articles, limit=query.limit)
 
 
 def _page_context(result: dict, offset: int, limit: int, params: view.Params,

@@ -2,13 +2,15 @@
 
 The same names as the CLI: ``q``, ``topic``/``outlet``/``place`` (repeatable),
 ``language``, ``since`` (``7d``), ``from``/``to`` (``2015-05-21`` or ISO 8601),
-``sort`` (``relevance``/``date``), ``limit``, ``offset``. Anything that cannot be
+``sort`` (``relevance``/``date``), ``limit``, ``offset``; for stories ``topic``,
+``place``, ``outlet``, ``since``, ``min_articles``, ``limit``. Anything that cannot be
 understood raises :class:`ParamError`, which the app answers with 400.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from indexing.search import QueryError, SearchRequest, parse_since
@@ -91,3 +93,33 @@ def to_request(params: Mapping[str, Sequence[str]], default_limit: int = 20) -> 
         limit=limit,
         offset=offset,
     )
+
+
+@dataclass(frozen=True)
+class StoryQuery:
+    """Parameters of ``/api/stories`` and ``/stories``: the names of ``raqib stories``."""
+
+    topic: str | None = None
+    place: str | None = None
+    outlet: str | None = None
+    since: datetime | None = None
+    min_articles: int = 1
+    limit: int = 20
+
+
+def to_story_query(params: Mapping[str, Sequence[str]]) -> StoryQuery:
+    """``topic``, ``place``, ``outlet``, ``since``, ``min_articles``, ``limit``; ParamError
+    if one cannot be understood."""
+    since = _one(params, "since")
+    start = None
+    if since:
+        try:
+            start = parse_since(since)
+        except QueryError:
+            raise ParamError(f"since: expected a number and a unit m/h/d/w, e.g. 7d or 24h, "
+                             f"got {since!r}") from None
+    return StoryQuery(topic=_one(params, "topic"), place=_one(params, "place"),
+                      outlet=_one(params, "outlet"), since=start,
+                      min_articles=_integer(_one(params, "min_articles"), "min_articles",
+                                            1, 1, 10_000),
+                      limit=_integer(_one(params, "limit"), "limit", 20, 1, MAX_LIMIT))

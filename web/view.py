@@ -142,3 +142,36 @@ def paging(total: int, offset: int, limit: int, params: Params,
         "next": (at(offset + limit) if offset + limit < reachable
                  and offset + 2 * limit <= max_window else None),
     }
+
+
+TIMELINE_W, TIMELINE_H = 300, 24
+
+
+@dataclass
+class Dot:
+    x: float
+    title: str
+    first: bool
+
+
+def _epoch(value: str | None) -> float | None:
+    try:
+        moment = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo else None
+
+
+def timeline(story: dict) -> list[Dot]:
+    """One dot per article of the story's timeline, placed by its time from the first
+    report (right, as the page reads right to left) to the last update (left)."""
+    items = [(t, a) for a in story.get("timeline") or [] if (t := _epoch(a.get("at")))]
+    if not items:
+        return []
+    start, end = min(t for t, _ in items), max(t for t, _ in items)
+    span = end - start or 1.0
+    first = (story.get("first_report") or {}).get("id")
+    margin = 6
+    return [Dot(round(TIMELINE_W - margin - (TIMELINE_W - 2 * margin) * (t - start) / span, 2),
+                f"{a.get('outlet') or ''} — {format_date(a.get('at'))}", a["id"] == first)
+            for t, a in sorted(items, key=lambda item: item[0])]
