@@ -46,6 +46,7 @@ from processing.language import language_of_record  # noqa: E402
 from processing.normalize import normalize_for_search  # noqa: E402
 from processing.phrases import Doc  # noqa: E402
 from processing.places import PlaceTagger  # noqa: E402
+from processing.stories import event_of  # noqa: E402
 from processing.topics import TopicTagger  # noqa: E402
 from tests.helpers import catalogue  # noqa: E402
 
@@ -157,10 +158,16 @@ def bench(records: list[dict], what: str = "generated") -> float:
     timed("topics", n, lambda: [topics.tag(d) for d in docs])
     places = PlaceTagger(catalogue().gazetteer())
     timed("places", n, lambda: [places.tag(d) for d in docs])
+    kinds = {p.id: p.kind for p in catalogue().gazetteer().places}
+    found = [places.tag_with_positions(d) for d in docs]
+    events: list = []
+    timed("story event (main content, particulars)", n, lambda: events.extend(
+        event_of(d, r.get("outlet"), r.get("published_at"), f, None, kinds)
+        for r, d, f in zip(records, docs, found, strict=True)))
     dd = Deduper()
-    timed("dedup + stories (fingerprint, MinHash LSH, event)", n,
-          lambda: [dd.check_batch([Article(r, d.tokens)])
-                   for r, d in zip(records, docs, strict=True)])
+    timed("dedup + story choice (MinHash LSH, candidates)", n,
+          lambda: [dd.check_batch([Article(r, d.tokens, e)])
+                   for r, d, e in zip(records, docs, events, strict=True)])
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
     timed("JSON decode + encode (raqib enrich)", n,
           lambda: [json.dumps(json.loads(line), ensure_ascii=False) for line in lines])

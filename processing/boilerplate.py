@@ -18,7 +18,7 @@ reused by one outlet for a few reports of one event (up to 4 times) is not.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -31,8 +31,9 @@ _MAX_SENTENCE_TOKENS = 80  # longer "sentences" are unsplit paragraphs, not boil
 
 
 def sentence_key(tokens: Iterable[str]) -> str:
-    """Key of one sentence: 12 hex digits of the sha1 of its normalised tokens."""
-    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()[:12]
+    """Key of one sentence: the CRC-32 of its normalised tokens, in hex (a collision only
+    matters if it meets one of an outlet's few boilerplate keys)."""
+    return f"{zlib.crc32(' '.join(tokens).encode('utf-8')):08x}"
 
 
 def sentence_keys(doc: Doc) -> list[str]:

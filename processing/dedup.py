@@ -12,9 +12,9 @@
     whose particulars do not conflict (a re-publication: same text, other title, a
     paragraph added or dropped — not the next event told with the same template);
   - ``story_id`` — a duplicate's original's story; else the story chosen by
-    :func:`processing.stories.choose_story` among earlier articles whose main content
-    shares words with this one (the event identity lives there); else a new story named
-    after this article's id.
+    :func:`processing.stories.choose_story` among earlier articles whose main-content
+    words may be close (an LSH band in common; the event identity lives there); else a
+    new story named after this article's id.
 
 How the duplicate threshold was chosen (``python -m bench.enrich --calibrate`` prints
 these): exact word-3-shingle Jaccard between an article and variants of it — another
@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -42,18 +43,18 @@ from datasketch import MinHash
 
 from processing.normalize import _Memo, normalize_for_search
 from processing.phrases import Doc
-from processing.stories import WINDOW, Event, choose_story, conflict, event_of
+from processing.stories import WINDOW, Event, choose_story, conflict, event_bands, event_of
 
 __all__ = ["Article", "DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch",
-           "article_text", "fingerprint", "minhash_of_tokens", "sketch"]
+           "article_text", "entry", "fingerprint", "minhash_of_tokens", "sketch"]
 
 NUM_PERM = 128
 SHINGLE = 3
 SEED = 1
 BANDS, ROWS = 32, 4
 DUPLICATE_THRESHOLD = 0.6
-CANDIDATES = 8  # near-duplicate candidates: the articles sharing the most band keys
-STORY_CANDIDATES = 10  # story candidates: earlier articles sharing the most main-content words
+CANDIDATES = 3  # near-duplicate candidates: the articles sharing the most band keys
+STORY_CANDIDATES = 10  # story candidates: earlier articles sharing the most event bands
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -134,7 +135,11 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Entry:
-    """An article already seen: what a :class:`Memory` keeps and returns."""
+    """An article already seen: what a :class:`Memory` keeps and returns.
+
+    ``bands``/``event_bands`` are the LSH keys of ``signature``/``event`` (see
+    :func:`entry`), kept so that nobody computes them twice.
+    """
 
     id: str
     fingerprint: str
@@ -144,10 +149,16 @@ class Entry:
     event: Event | None = None
     outlet: str | None = None
     sentence_keys: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+    event_bands: tuple[str, ...] = ()
 
-    @property
-    def bands(self) -> tuple[str, ...]:
-        return band_keys(self.signature)
+
+def entry(rid: str, sk: Sketch, duplicate_of: str | None, story_id: str,
+          event: Event | None, outlet: str | None = None,
+          sentence_keys: tuple[str, ...] = ()) -> Entry:
+    """An :class:`Entry` with its LSH keys."""
+    return Entry(rid, sk.fingerprint, sk.signature, duplicate_of, story_id, event, outlet,
+                 sentence_keys, sk.bands, event_bands(event) if event is not None else ())
 
 
 @dataclass(frozen=True)
@@ -160,11 +171,16 @@ class DedupResult:
 class Memory(Protocol):
     """Where earlier articles are found again (this process, or a shared store)."""
 
-    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str],
-               events: Sequence[Event] = ()) -> list[Entry]:
-        """Entries with these ids, sharing a fingerprint or a band with a sketch, or — the
-        best ``STORY_CANDIDATES`` per event — sharing main-content words with an event
-        and published within :data:`processing.stories.WINDOW` of it."""
+    def get(self, ids: Sequence[str]) -> list[Entry]:
+        """The entries with these ids (those it has)."""
+
+    def candidates(self, sketches: Sequence[Sketch], events: Sequence[Event]
+                   ) -> list[list[Entry]]:
+        """Per article (``sketches[i]``, ``events[i]``): the entry with its fingerprint and
+        the ``CANDIDATES`` sharing the most LSH bands of its text (near-duplicates), then
+        the ``STORY_CANDIDATES`` sharing the most bands of its main-content words
+        (:func:`processing.stories.event_bands`) published within
+        :data:`processing.stories.WINDOW` of it (same event?)."""
 
     def remember(self, entries: Sequence[Entry]) -> None:
         """Keep these entries for later lookups."""
@@ -177,8 +193,8 @@ class InMemory:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._by_fingerprint: dict[str, str] = {}
-        self._by_band: dict[str, set[str]] = defaultdict(set)
-        self._by_term: dict[str, set[str]] = defaultdict(set)
+        self._by_band: dict[str, str | set[str]] = {}  # band key -> id, or ids
+        self._by_event_band: dict[str, str | set[str]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -186,38 +202,65 @@ class InMemory:
     def __contains__(self, rid: object) -> bool:
         return rid in self._entries
 
-    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str],
-               events: Sequence[Event] = ()) -> list[Entry]:
-        found: dict[str, Entry] = {}
-        for rid in ids:
-            if rid in self._entries:
-                found[rid] = self._entries[rid]
-        for sk in sketches:
-            if (rid := self._by_fingerprint.get(sk.fingerprint)) is not None:
-                found[rid] = self._entries[rid]
-            for band in sk.bands:
-                for rid in self._by_band.get(band, ()):
-                    found.setdefault(rid, self._entries[rid])
-        for event in events:
-            shared: Counter[str] = Counter()
-            for term in event.terms:
-                shared.update(self._by_term.get(term, ()))
-            near = [rid for rid, _ in shared.most_common()
-                    if _within_window(event, self._entries[rid].event)]
-            for rid in near[:STORY_CANDIDATES]:
-                found.setdefault(rid, self._entries[rid])
+    def get(self, ids: Sequence[str]) -> list[Entry]:
+        return [self._entries[rid] for rid in ids if rid in self._entries]
+
+    def candidates(self, sketches: Sequence[Sketch], events: Sequence[Event]
+                   ) -> list[list[Entry]]:
+        return [self._candidates(sk, event) for sk, event in zip(sketches, events, strict=True)]
+
+    def _candidates(self, sk: Sketch, event: Event) -> list[Entry]:
+        found = {e.id: e for e in self.near_duplicates(sk)}
+        for e in self.same_event_candidates(event):
+            found.setdefault(e.id, e)
         return list(found.values())
+
+    def near_duplicates(self, sk: Sketch) -> list[Entry]:
+        """The entry with the sketch's fingerprint, and those sharing the most bands."""
+        found: dict[str, Entry] = {}
+        if (rid := self._by_fingerprint.get(sk.fingerprint)) is not None:
+            found[rid] = self._entries[rid]
+        for rid in self._most_shared(sk.bands, CANDIDATES):
+            found.setdefault(rid, self._entries[rid])
+        return list(found.values())
+
+    def same_event_candidates(self, event: Event) -> list[Entry]:
+        """Those sharing the most event bands, published within the window of ``event``."""
+        near = (rid for rid in self._most_shared(event_bands(event), None, self._by_event_band)
+                if _within_window(event, self._entries[rid].event))
+        return [self._entries[rid] for rid in islice(near, STORY_CANDIDATES)]
+
+    def _most_shared(self, keys: Iterable[str], limit: int | None,
+                     index: dict[str, str | set[str]] | None = None) -> list[str]:
+        """Ids sharing the most of ``keys``, best first."""
+        index = self._by_band if index is None else index
+        shared: Counter[str] = Counter()
+        for key in keys:
+            ids = index.get(key)
+            if ids is None:
+                continue
+            if isinstance(ids, str):
+                shared[ids] += 1
+            else:
+                shared.update(ids)
+        return [rid for rid, _ in shared.most_common(limit)]
 
     def remember(self, entries: Sequence[Entry]) -> None:
         for entry in entries:
-            if entry.id in self._entries:
-                self._forget(entry.id)
-            self._entries[entry.id] = entry
-            self._by_fingerprint.setdefault(entry.fingerprint, entry.id)
-            for band in entry.bands:
-                self._by_band[band].add(entry.id)
-            for term in entry.event.terms if entry.event else ():
-                self._by_term[term].add(entry.id)
+            rid = entry.id
+            if rid in self._entries:
+                self._forget(rid)
+            self._entries[rid] = entry
+            self._by_fingerprint.setdefault(entry.fingerprint, rid)
+            for index, keys in ((self._by_band, entry.bands),
+                                (self._by_event_band, entry.event_bands)):
+                for key in keys:  # a key most often has one article: kept as a plain id
+                    ids = index.setdefault(key, rid)
+                    if ids is not rid and ids != rid:
+                        if isinstance(ids, str):
+                            index[key] = {ids, rid}
+                        else:
+                            ids.add(rid)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
@@ -226,13 +269,15 @@ class InMemory:
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
         for index, keys in ((self._by_band, entry.bands),
-                            (self._by_term, entry.event.terms if entry.event else ())):
+                            (self._by_event_band, entry.event_bands)):
             for key in keys:
                 ids = index.get(key)
-                if ids is not None:
+                if ids == rid:
+                    del index[key]
+                elif isinstance(ids, set):
                     ids.discard(rid)
-                    if not ids:
-                        del index[key]
+                    if len(ids) == 1:
+                        index[key] = ids.pop()
 
 
 def _within_window(event: Event, other: Event | None) -> bool:
@@ -262,8 +307,9 @@ class Deduper:
     """
 
     def __init__(self, memory: Memory | None = None) -> None:
-        self.memory = memory if memory is not None else InMemory()
-        self._session = InMemory(max_entries=1_000_000)  # this run: looked up first
+        self._session = InMemory(max_entries=1_000_000)  # this run's articles
+        self.memory = memory if memory is not None else self._session
+        self._known: dict[str, Entry] = {}  # earlier ones met: earlier versions, first reports
         self._pending: dict[str, Entry] = {}
 
     def check(self, record: dict) -> DedupResult:
@@ -273,72 +319,78 @@ class Deduper:
     def check_batch(self, articles: Iterable[Article]) -> list[DedupResult]:
         """Classify articles in order; earlier ones of the batch count for later ones.
 
-        One lookup in the memory for the batch's candidates, one for the first reports of
-        their stories.
+        Three calls to the memory per batch: the articles' earlier versions, their
+        candidates, the first reports of the candidates' stories.
         """
         articles = list(articles)
         sketches = [sketch(a.record, a.tokens) for a in articles]
         ids = [str(a.record.get("id") or sk.fingerprint)
                for a, sk in zip(articles, sketches, strict=True)]
         events = [a.event if a.event is not None else _event(a.record) for a in articles]
-        fresh = self._fresh(self.memory.lookup(sketches, ids, events))
-        heads = {e.story_id for e in fresh} | {
-            e.story_id for e in self._session.lookup((), (), events)}
-        self._fresh(self.memory.lookup((), [h for h in heads if h not in self._session]))
-        return [self._classify(rid, sk, article, event) for rid, sk, article, event
-                in zip(ids, sketches, articles, events, strict=True)]
+        if self.memory is self._session:  # this process only: nothing to fetch
+            found: list[list[Entry]] = [[] for _ in articles]
+        else:
+            self._learn(self.memory.get([i for i in ids if i not in self._session]))
+            found = self.memory.candidates(sketches, events)
+        # the first report of every story met, so that choose_story can check it
+        heads = {e.story_id for entries in found for e in entries} - self._known.keys()
+        self._learn(self.memory.get(sorted(h for h in heads if h not in self._session)))
+        return [self._classify(rid, sk, article, event, entries) for rid, sk, article, event,
+                entries in zip(ids, sketches, articles, events, found, strict=True)]
 
-    def _fresh(self, entries: list[Entry]) -> list[Entry]:
-        fresh = [e for e in entries if e.id not in self._pending]
-        self._session.remember(fresh)
-        return fresh
+    def _learn(self, entries: list[Entry]) -> None:
+        self._known.update((e.id, e) for e in entries)
+
+    def _get(self, rid: str) -> Entry | None:
+        """This run's version of an article, else the one the memory had."""
+        return self._session.get([rid])[0] if rid in self._session else self._known.get(rid)
 
     def commit(self) -> None:
         """Hand what this batch saw to the memory (call once the batch is stored)."""
-        if self._pending:
+        if self._pending and self.memory is not self._session:
             self.memory.remember(list(self._pending.values()))
-            self._pending.clear()
+        self._pending.clear()
 
     def __len__(self) -> int:
         return len(self._session)
 
-    def _classify(self, rid: str, sk: Sketch, article: Article, event: Event
-                  ) -> DedupResult:
-        old = self._session.lookup((), (rid,))
-        if old and old[0].fingerprint == sk.fingerprint:
-            entry = old[0]
-            return DedupResult(sk.fingerprint, entry.duplicate_of, entry.story_id)
-        candidates = [e for e in self._session.lookup((sk,), (), (event,)) if e.id != rid]
+    def _classify(self, rid: str, sk: Sketch, article: Article, event: Event,
+                  found: list[Entry]) -> DedupResult:
+        old = self._get(rid)
+        if old is not None and old.fingerprint == sk.fingerprint:
+            return DedupResult(sk.fingerprint, old.duplicate_of, old.story_id)
+        by_id = {e.id: e for e in found}
+        by_id.update((e.id, e) for e in self._session.candidates([sk], [event])[0])
+        by_id.update((e.id, e) for e in self._session.get(list(by_id)))  # newest version
+        candidates = [e for i, e in by_id.items() if i != rid]
         duplicate_of = next((e.duplicate_of or e.id for e in candidates
                              if e.fingerprint == sk.fingerprint), None)
         if duplicate_of is None and sk.signature is not None:
             best, best_j = None, 0.0
-            for entry in candidates:  # one template, other particulars: not a copy
-                if entry.signature is not None and (
-                        entry.event is None or conflict(event, entry.event) is None):
-                    j = similarity(entry.signature, sk.signature)
+            for other in candidates:  # one template, other particulars: not a copy
+                if other.signature is not None and (
+                        other.event is None or conflict(event, other.event) is None):
+                    j = similarity(other.signature, sk.signature)
                     if j > best_j:
-                        best, best_j = entry, j
+                        best, best_j = other, j
             if best is not None and best_j >= DUPLICATE_THRESHOLD:
                 duplicate_of = best.duplicate_of or best.id
-        original = self._session.lookup((), (duplicate_of,)) if duplicate_of else []
-        if original:
-            story_id = original[0].story_id
+        original = self._get(duplicate_of) if duplicate_of else None
+        if original is None and duplicate_of:
+            original = next((e for e in candidates if e.id == duplicate_of), None)
+        if original is not None:
+            story_id = original.story_id
         else:
             heads = {e.story_id: h.event for e in candidates
-                     if (h := self._head(e.story_id)) is not None and h.event is not None}
+                     if (h := self._get(e.story_id)) is not None and h.event is not None}
             story_id = (choose_story(event, ((e.story_id, e.event) for e in candidates
                                              if e.event is not None), heads)
-                        or (old[0].story_id if old else rid))
-        entry = Entry(rid, sk.fingerprint, sk.signature, duplicate_of, story_id, event,
-                      article.record.get("outlet"), article.sentence_keys)
-        self._session.remember([entry])
-        self._pending[rid] = entry
+                        or (old.story_id if old else rid))
+        made = entry(rid, sk, duplicate_of, story_id, event, article.record.get("outlet"),
+                     article.sentence_keys)
+        self._session.remember([made])
+        self._pending[rid] = made
         return DedupResult(sk.fingerprint, duplicate_of, story_id)
-
-    def _head(self, story_id: str) -> Entry | None:
-        found = self._session.lookup((), (story_id,))
-        return found[0] if found else None
 
 
 def _event(record: dict) -> Event:

@@ -2,12 +2,13 @@
 
 One document per processed article: its fingerprint, its MinHash LSH band keys as keyword
 terms, its signature (stored, not indexed), ``duplicate_of`` and ``story_id``; its
-:class:`processing.stories.Event` (stored) with the main-content words as keyword
-``terms`` and the time as ``published``; its outlet and body sentence keys, from which
-each outlet's boilerplate is learned (:func:`boilerplate_counts`). A batch is looked up in
-one ``msearch``: per article, those sharing its fingerprint or the most of its band keys,
-and those sharing the most main-content words within the story window. This module only
-stores; the logic stays pure in :mod:`processing.dedup` and :mod:`processing.stories`.
+:class:`processing.stories.Event` (stored) with the LSH bands of its main-content
+words as keyword ``event_bands`` and its time as ``published``; its outlet and body
+sentence keys, from which each outlet's boilerplate is learned (:func:`boilerplate_counts`).
+A batch is looked up in one ``msearch``: per article, those sharing its fingerprint or the
+most of its band keys, and those sharing the most event bands within the story window.
+This module only stores; the logic stays pure in :mod:`processing.dedup` and
+:mod:`processing.stories`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,25 @@ from elasticsearch.helpers import bulk
 
 from processing.boilerplate import MIN_ARTICLES
 from processing.dedup import CANDIDATES, STORY_CANDIDATES, Entry, Sketch
-from processing.stories import WINDOW, Event
-from state.store import DATE, KEYWORD, STORED, STORED_TEXT, Index, get_many, guarded
+from processing.stories import WINDOW, Event, event_bands
+from state.store import (
+    DATE,
+    KEYWORD,
+    STORED,
+    STORED_TEXT,
+    Index,
+    StateError,
+    get_many,
+    guarded,
+)
 
 DEDUP = Index("raqib-dedup", {"fingerprint": KEYWORD, "bands": KEYWORD,
                               "signature": STORED_TEXT, "duplicate_of": KEYWORD,
-                              "story_id": KEYWORD, "terms": KEYWORD, "published": DATE,
+                              "story_id": KEYWORD, "event_bands": KEYWORD, "published": DATE,
+                              "undated": {"type": "boolean"},
                               "event": STORED, "outlet": KEYWORD, "sentence_keys": KEYWORD})
 _FIELDS = ["fingerprint", "signature", "duplicate_of", "story_id", "event", "outlet"]
+_STORY_FIELDS = [f for f in _FIELDS if f != "signature"]  # story candidates: no MinHash
 _DTYPE = np.dtype("uint64")
 _WINDOW = f"{int(WINDOW.total_seconds())}s"
 
@@ -38,21 +50,23 @@ def _entry(doc_id: str, src: dict) -> Entry:
     signature = (np.frombuffer(base64.b64decode(sig), dtype=_DTYPE).copy() if sig else None)
     event = Event.from_json(src["event"]) if src.get("event") else None
     return Entry(doc_id, src["fingerprint"], signature, src.get("duplicate_of"),
-                 src["story_id"], event, src.get("outlet"))
+                 src["story_id"], event, src.get("outlet"), (), tuple(src.get("bands") or ()),
+                 tuple(src.get("event_bands") or ()))
 
 
-def _story_query(event: Event) -> dict | None:
-    """Articles sharing the most main-content words with ``event``, inside its window."""
-    if not event.terms:
-        return None
-    query: dict = {"bool": {"should": [{"term": {"terms": t}} for t in sorted(event.terms)],
-                            "minimum_should_match": 2}}
+def _story_query(event: Event) -> dict:
+    """Articles sharing the most event bands with ``event``, inside its window."""
+    bands = event_bands(event)
+    if not bands:  # no main-content words
+        return {"query": {"match_none": {}}, "size": 0}
+    query: dict = {"bool": {"should": [{"constant_score": {"filter": {"term": {
+        "event_bands": band}}}} for band in bands], "minimum_should_match": 1}}
     if event.published is not None:
         at = event.published.isoformat()
         query["bool"]["filter"] = [{"bool": {"should": [
             {"range": {"published": {"gte": f"{at}||-{_WINDOW}", "lte": f"{at}||+{_WINDOW}"}}},
-            {"bool": {"must_not": {"exists": {"field": "published"}}}}]}}]
-    return {"query": query, "size": STORY_CANDIDATES, "_source": _FIELDS}
+            {"term": {"undated": True}}]}}]
+    return {"query": query, "size": STORY_CANDIDATES, "_source": _STORY_FIELDS}
 
 
 class EsMemory:
@@ -62,29 +76,36 @@ class EsMemory:
         self.client = client
         self.read_only = read_only
 
-    def lookup(self, sketches: Sequence[Sketch], ids: Sequence[str],
-               events: Sequence[Event] = ()) -> list[Entry]:
-        found = {i: _entry(i, src) for i, src in
-                 get_many(self.client, DEDUP, ids, "looking up processed articles").items()}
+    def get(self, ids: Sequence[str]) -> list[Entry]:
+        return [_entry(i, src) for i, src in
+                get_many(self.client, DEDUP, ids, "looking up processed articles").items()]
+
+    def candidates(self, sketches: Sequence[Sketch], events: Sequence[Event]
+                   ) -> list[list[Entry]]:
+        if not sketches:
+            return []
         searches: list[dict] = []
-        for sk in sketches:
+        for sk, event in zip(sketches, events, strict=True):
             should: list[dict] = [{"term": {"fingerprint": {"value": sk.fingerprint,
                                                             "boost": 100}}}]
             should += [{"constant_score": {"filter": {"term": {"bands": band}}}}
                        for band in sk.bands]
             searches += [{}, {"query": {"bool": {"should": should, "minimum_should_match": 1}},
-                              "size": CANDIDATES, "_source": _FIELDS}]
-        for event in events:
-            if (body := _story_query(event)) is not None:
-                searches += [{}, body]
-        if searches:
-            name = DEDUP.ensure(self.client)
-            resp = guarded(lambda: self.client.msearch(index=name, searches=searches),
-                           "looking up near-duplicate and story candidates")
-            for answer in resp["responses"]:
-                for hit in answer.get("hits", {}).get("hits", []):
+                              "size": CANDIDATES, "_source": _FIELDS},
+                         {}, _story_query(event)]
+        name = DEDUP.ensure(self.client)
+        resp = guarded(lambda: self.client.msearch(index=name, searches=searches),
+                       "looking up near-duplicate and story candidates")["responses"]
+        out = []
+        for i in range(len(sketches)):
+            found: dict[str, Entry] = {}
+            for answer in resp[2 * i:2 * i + 2]:  # near-duplicates first: they carry MinHash
+                if "error" in answer:
+                    raise StateError(f"a candidate lookup failed: {answer['error']}")
+                for hit in answer["hits"]["hits"]:
                     found.setdefault(hit["_id"], _entry(hit["_id"], hit["_source"]))
-        return list(found.values())
+            out.append(list(found.values()))
+        return out
 
     def remember(self, entries: Sequence[Entry]) -> None:
         if self.read_only or not entries:
@@ -95,9 +116,10 @@ class EsMemory:
             "signature": (base64.b64encode(e.signature.astype(_DTYPE).tobytes()).decode()
                           if e.signature is not None else None),
             "duplicate_of": e.duplicate_of, "story_id": e.story_id,
-            "terms": sorted(e.event.terms) if e.event else [],
+            "event_bands": list(e.event_bands),
             "published": (e.event.published.isoformat()
                           if e.event and e.event.published else None),
+            "undated": not (e.event and e.event.published),
             "event": e.event.to_json() if e.event else None,
             "outlet": e.outlet, "sentence_keys": list(e.sentence_keys)}} for e in entries]
         guarded(lambda: bulk(self.client, actions), "recording near-duplicate state")

@@ -7,6 +7,7 @@ state in Elasticsearch, none on a shared disk. Slow (Airflow starts three servic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -89,9 +90,9 @@ def test_ingest_dag_runs_its_tasks_in_separate_processes(fresh_state, tmp_path: 
             for proc in services:
                 os.killpg(proc.pid, signal.SIGTERM)
             for proc in services:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):  # a worker its parent left
                     os.killpg(proc.pid, signal.SIGKILL)
         expected = {article_id(a["canonical_url"]) for a in site.expected_articles()}
 

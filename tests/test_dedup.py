@@ -83,17 +83,22 @@ def test_memory_carries_across_runs_only_once_committed(sample_text: str) -> Non
     assert result.duplicate_of == "yesterday" and result.story_id == "yesterday"
 
 
-def test_a_batch_is_two_lookups_and_sees_itself(sample_text: str) -> None:
-    class Counting(InMemory):
-        lookups = 0
+def test_a_batch_is_three_memory_calls_and_sees_itself(sample_text: str) -> None:
+    calls = []
 
-        def lookup(self, sketches, ids, events=()):
-            Counting.lookups += 1
-            return super().lookup(sketches, ids, events)
+    class Counting(InMemory):
+        def get(self, ids):
+            calls.append("get")
+            return super().get(ids)
+
+        def candidates(self, sketches, events):
+            calls.append("candidates")
+            return super().candidates(sketches, events)
 
     dd = Deduper(Counting())
     results = dd.check_batch([Article(rec("a", sample_text)), Article(rec("b", sample_text))])
-    assert Counting.lookups == 2  # the candidates, then the first reports of their stories
+    # earlier versions, candidates, the first reports of the candidates' stories
+    assert calls == ["get", "candidates", "get"]
     assert results[1].duplicate_of == "a" and results[1].story_id == "a"
 
 
