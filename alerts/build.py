@@ -62,7 +62,8 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return self.articles == 0
+        """Nothing to show: no mail (a count of "N more" alone is never news)."""
+        return not self.stories
 
 
 def alert_request(alert: Alert, indexed_since: datetime | None = None, limit: int = 20,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
 from alerts.build import Digest, build_digests
 from alerts.deliver import DeliveryError, Outbox, SmtpSender
@@ -16,7 +16,7 @@ from alerts.render import build_message, subject
 from core.catalogue import Catalogue, Labels
 from core.catalogue.alerts import Alert
 from core.settings import Settings, load_settings
-from indexing.search import parse_since
+from indexing.search import QueryError, parse_since
 from state.leases import Lease
 from state.sent import SentLedger
 
@@ -186,7 +186,15 @@ def run_digests(
         fatal: str | None = None
         try:
             for alert in alert_list:
-                for digest in build_digests(client, alert, store, first_since, now):
+                try:
+                    digests = build_digests(client, alert, store, first_since, now)
+                except (QueryError, ApiError) as exc:  # this alert's search; the others go on
+                    reason = f"alert {alert.name!r}: {_reason(exc)}"
+                    log.warning("digest %s", reason)
+                    summary.results += [RecipientResult(alert.name, r, "failed", error=reason)
+                                        for r in alert.recipients]
+                    continue
+                for digest in digests:
                     result, fatal = _deliver(digest, settings, labels, sender, store, now, fatal)
                     summary.results.append(result)
         finally:
@@ -196,6 +204,16 @@ def run_digests(
     log.info("digest: %d sent, %d written, %d skipped, %d failed in %.1fs", summary.sent,
              summary.written, summary.skipped, summary.failed, summary.seconds)
     return summary
+
+
+def _reason(exc: Exception) -> str:
+    """One line: our own message, or what Elasticsearch said about the query."""
+    if isinstance(exc, ApiError):
+        info = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}
+        cause = (info.get("root_cause") or [info])[0] if isinstance(info, dict) else {}
+        return (f"the cluster refused the search ({exc.meta.status}): "
+                f"{str(cause.get('reason') or exc.message)[:300]}")
+    return str(exc)
 
 
 def _deliver(digest: Digest, settings: Settings, labels: Labels,

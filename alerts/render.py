@@ -17,7 +17,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -26,6 +26,7 @@ from alerts.strings import STRINGS
 from core.catalogue import Labels
 from core.catalogue.alerts import Alert
 from core.settings import Settings
+from core.urls import link_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "yi"}
@@ -43,18 +44,13 @@ _ENV = Environment(
 )
 
 
+MAX_COVERAGE = 8  # other articles listed under a story; the rest is "and N more"
+
+
 def one_line(text: object, limit: int = 200) -> str:
     """Collapse every line break and control character into a space; cut at ``limit``."""
     flat = _BREAKS.sub(" ", str(text or "")).strip()
     return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
-
-
-def safe_url(url: object) -> str | None:
-    """The URL if it is an absolute http(s) URL, else None (no ``javascript:`` links)."""
-    if not isinstance(url, str) or _BREAKS.search(url.strip()):
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def snippet_segments(snippet: str | None) -> list[tuple[str, bool]]:
@@ -97,7 +93,7 @@ def _article_view(hit: dict, labels: Labels, lang: str) -> dict:
     segments = snippet_segments(hit.get("snippet"))
     return {
         "title": one_line(hit.get("title"), 300) or "—",
-        "url": safe_url(hit.get("url")),
+        "url": link_url(hit.get("url")),
         "outlet": one_line(hit.get("outlet_name") or hit.get("outlet"), 80),
         "published": _when(hit.get("published_at")),
         "topics": [labels.topic(t, lang) for t in hit.get("topics") or []],
@@ -110,7 +106,8 @@ def _article_view(hit: dict, labels: Labels, lang: str) -> dict:
 
 def _story_view(story: Story, labels: Labels, lang: str) -> dict:
     view = _article_view(story.lead, labels, lang)
-    view["coverage"] = [_article_view(h, labels, lang) for h in story.coverage]
+    view["coverage"] = [_article_view(h, labels, lang) for h in story.coverage[:MAX_COVERAGE]]
+    view["coverage_more"] = max(0, len(story.coverage) - MAX_COVERAGE)
     return view
 
 

@@ -70,3 +70,15 @@ _USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s@:]+)(?::[^/\s]*)?
 def redact(text: str) -> str:
     """``text`` with the password of every URL in it replaced: ``http://u:***@host``."""
     return _USERINFO_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}:***@", text)
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def link_url(url: object) -> str | None:
+    """``url`` if it is an absolute http(s) address fit to be a link, else ``None``: crawled
+    text decides what is shown, never that a ``javascript:`` or ``data:`` link is made."""
+    if not isinstance(url, str) or _BREAKS.search(url.strip()):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None

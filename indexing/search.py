@@ -61,7 +61,18 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     if not match:
         raise QueryError(f"--since expects a number and a unit m/h/d/w, e.g. 7d or 24h: {value!r}")
     amount, unit = int(match.group(1)), match.group(2)
-    return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+    try:
+        start = (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+    except OverflowError:
+        start = datetime.min.replace(tzinfo=UTC)
+    if start.year < MIN_YEAR:
+        raise QueryError(f"--since reaches back before {MIN_YEAR}: {value!r}")
+    return start
+
+
+MIN_YEAR = 1900  # no coverage is older; a period reaching further back is a typo
+MAX_QUERY_CHARS = 2000
+MAX_QUERY_TERMS = 64  # words and phrase words together: each is a clause in the cluster
 
 
 def parse_date(value: str, name: str, end_of_day: bool = False) -> datetime:
@@ -72,21 +83,32 @@ def parse_date(value: str, name: str, end_of_day: bool = False) -> datetime:
     try:
         if len(value) == 10:
             moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+            if end_of_day:
+                moment += timedelta(days=1, microseconds=-1)
+        else:
+            moment = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
         raise QueryError(f"{name}: expected a date like 2015-05-21 or 2015-05-21T09:30+03:00, "
                          f"got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not MIN_YEAR <= moment.year <= 9998:
+        raise QueryError(f"{name}: a year between {MIN_YEAR} and 9998, got {value!r}")
+    return moment
 
 
 def build_query_string(text: str) -> tuple[str, set[str]]:
     """Turn an analyst's query into ``simple_query_string`` syntax over normalised tokens.
 
     Returns the query string and the normalised positive terms (for snippets).
-    Operators kept: "phrases", -exclusion, OR / |, parentheses when balanced.
+    Operators kept: "phrases", -exclusion, OR / |, parentheses when balanced. A query of
+    more than ``MAX_QUERY_CHARS`` characters or ``MAX_QUERY_TERMS`` words raises
+    :class:`QueryError` before anything reaches the cluster.
     """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long: {len(text)} characters (at most "
+                         f"{MAX_QUERY_CHARS})")
     parts: list[str] = []
+    words = 0
     terms: set[str] = set()
     balanced = text.count("(") == text.count(")")
     for raw in _QUERY_TOKEN.findall(text):
@@ -103,6 +125,10 @@ def build_query_string(text: str) -> tuple[str, set[str]]:
         tokens = normalize_for_search(body.strip('"')).split()
         if not tokens:
             continue
+        words += len(tokens)
+        if words > MAX_QUERY_TERMS:
+            raise QueryError(f"the query has too many words: more than {MAX_QUERY_TERMS} "
+                             "(split it into several searches or alerts)")
         piece = tokens[0] if len(tokens) == 1 else '"' + " ".join(tokens) + '"'
         if not negate:
             terms.update(tokens)

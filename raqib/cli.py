@@ -625,8 +625,30 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a cluster that cannot be reached or refuses is one line
+    (and exit code 1) from any command, never a traceback."""
+    from elasticsearch import ApiError, TransportError
+
+    from core.urls import redact
+    from indexing.client import NoClusterError
+    from state.store import StateError
+
+    try:
+        app()  # usage errors and typer.Exit are handled (and exit) in there
+    except TransportError as exc:
+        text = str(exc)  # the innermost cause, e.g. "[Errno 111] Connection refused"
+        causes = re.findall(r"\[Errno [^\]]+\][^)'\"]*|timed out|Read timed out", text)
+        _fail_now(f"Elasticsearch is unreachable: {redact(causes[-1] if causes else text)[:200]}")
+    except ApiError as exc:
+        _fail_now(f"Elasticsearch refused the request ({exc.meta.status}): "
+                  f"{redact(str(exc.message))[:300]}")
+    except (NoClusterError, StateError) as exc:
+        _fail_now(redact(str(exc)))
+
+
+def _fail_now(message: str) -> NoReturn:
+    err_console.print(message, style="red", markup=False, highlight=False)
+    raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ from alerts.render import (
     build_message,
     one_line,
     render,
-    safe_url,
     search_url,
     snippet_segments,
     subject,
 )
 from core.catalogue.alerts import Alert
 from core.settings import load_settings
+from core.urls import link_url
 
 NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 
@@ -43,13 +43,13 @@ def parse(msg) -> email.message.EmailMessage:
     return email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
 
 
-def test_one_line_and_safe_url() -> None:
+def test_one_line_and_link_url() -> None:
     assert one_line("a\r\nBcc: x\u2028y\x00z\tw") == "a Bcc: x y z w"
     assert one_line("ا" * 300, 10) == "ا" * 9 + "…"
-    assert safe_url("https://x.example/a?b=1&c=2") == "https://x.example/a?b=1&c=2"
+    assert link_url("https://x.example/a?b=1&c=2") == "https://x.example/a?b=1&c=2"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//x.example",
                 "https://x.example/\r\nX: y", None, 5):
-        assert safe_url(bad) is None
+        assert link_url(bad) is None
 
 
 def test_snippet_segments_keep_marks_and_drop_markup() -> None:

@@ -14,7 +14,7 @@ from raqib.cli import app
 runner = CliRunner()
 
 
-def test_demo_runs_every_stage_and_is_idempotent(tmp_path: Path, es_url: str, fresh_index,
+def test_demo_runs_every_stage_and_is_idempotent(tmp_path: Path, es_url: str, fresh_state,
                                                  monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("RAQIB_HOME", str(tmp_path))  # RAQIB_ES_URL: the test node
     first = runner.invoke(app, ["demo"])

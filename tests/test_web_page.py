@@ -180,12 +180,12 @@ def test_stylesheet_is_the_only_subresource(server):
 
 
 def test_period_and_sort_show_as_removable_filters(server):
-    html, page = fetch(server, q="التحالف", since="100000d", sort="date")
+    html, page = fetch(server, q="التحالف", since="10000d", sort="date")
     chips = {a["href"]: a for a in page.links("chip")}
     assert len(chips) == 2
-    assert "منذ: 100000d" in html and "الأحدث أولاً" in html
+    assert "منذ: 10000d" in html and "الأحدث أولاً" in html
     assert [query(h) for h in chips] == [[("q", "التحالف"), ("sort", "date")],
-                                         [("q", "التحالف"), ("since", "100000d")]]
-    kept = page.find("option", value="100000d")  # kept for the next submit
+                                         [("q", "التحالف"), ("since", "10000d")]]
+    kept = page.find("option", value="10000d")  # kept for the next submit
     assert len(kept) == 1 and "selected" in kept[0]
     assert "23 نتيجة" in html

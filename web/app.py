@@ -22,8 +22,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from core.catalogue import Catalogue, Labels, TaxonomyError
 from core.settings import Settings, load_settings
-from indexing.client import NoClusterError, get_client
-from indexing.search import get_article, search
+from core.urls import link_url
+from indexing.client import INTERACTIVE, NoClusterError, get_client
+from indexing.search import QueryError, get_article, search
 from indexing.stories import find_stories
 from state.store import StateError
 from web import view
@@ -44,6 +45,7 @@ def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["arabic_date"] = view.format_date
+    env.filters["link"] = link_url  # None for anything but an absolute http(s) address
     return env
 
 
@@ -62,7 +64,7 @@ class Backend:
         with self._lock:
             if self._client is None:
                 try:
-                    self._client = get_client(self.settings)
+                    self._client = get_client(self.settings, **INTERACTIVE)
                 except NoClusterError as exc:
                     raise Unavailable(str(exc)) from None
             return self._client
@@ -95,7 +97,9 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
         yield
         backend.close()
 
-    app = FastAPI(title="Raqib", docs_url=None, redoc_url=None, lifespan=lifespan)
+    # no trailing-slash redirects: "GET //evil.com/" must not answer "Location: //evil.com"
+    app = FastAPI(title="Raqib", docs_url=None, redoc_url=None, lifespan=lifespan,
+                  redirect_slashes=False)
     app.state.backend = backend
     redact_access_log()
     if settings.web_token:
@@ -104,7 +108,8 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(ParamError)
-    async def bad_parameter(_request: Request, exc: ParamError) -> JSONResponse:
+    @app.exception_handler(QueryError)
+    async def bad_parameter(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     @app.exception_handler(Unavailable)
@@ -203,6 +208,8 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
         else:
             try:
                 result = search(backend.client, req)
+            except QueryError as exc:
+                context["error"], status = str(exc), 400
             except (Unavailable, TransportError, ApiError) as exc:
                 log.warning("search unavailable: %s", exc)
                 context["error"], status = "البحث غير متاح الآن: تعذّر الاتصال بـ Elasticsearch", 503

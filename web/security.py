@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import logging
 import re
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -31,7 +31,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_TOKEN_IN_URL = re.compile(r"(?i)([?&]token=)[^&\s\"]*")
+_PARAM = re.compile(r"([?&;])([^=&;\s\"]*)=([^&;\s\"]*)")
 
 UNAUTHORIZED_PAGE = """<!doctype html>
 <html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>رقيب: الدخول مطلوب</title>
@@ -99,15 +99,27 @@ class TokenAuth(BaseHTTPMiddleware):
         return HTMLResponse(UNAUTHORIZED_PAGE, status_code=401, headers=challenge)
 
 
+def redact_token(text: str) -> str:
+    """``text`` with the value of every ``token`` query parameter replaced, however the name
+    is spelt (``TOKEN``, ``%74oken``, ``to%6Ben``)."""
+    def one(found: re.Match) -> str:
+        sep, name, _value = found.groups()
+        if unquote(unquote(name)).strip().lower() == "token":
+            return f"{sep}{name}=[redacted]"
+        return found.group()
+
+    return _PARAM.sub(one, text) if "=" in text else text
+
+
 class RedactToken(logging.Filter):
-    """Replace ``token=…`` in log arguments (uvicorn's access log has the full path)."""
+    """Redact the access token from log records (uvicorn's access log has the full path)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+            record.args = tuple(redact_token(a) if isinstance(a, str) else a
                                 for a in record.args)
-        if isinstance(record.msg, str) and "token=" in record.msg:
-            record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.msg, str):
+            record.msg = redact_token(record.msg)
         return True
 
 
