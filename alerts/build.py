@@ -50,6 +50,8 @@ class Digest:
     stories: list[Story]
     more: int = 0  # new matching articles not shown (beyond ``max_stories``)
     counted_ids: list[str] = field(default_factory=list)  # "N more" ones in the next overlap
+    kind: str = "digest"  # "digest" | "breaking" | "rising"
+    rising: list[dict] = field(default_factory=list)  # keys rising now (trends JSON items)
 
     @property
     def article_ids(self) -> list[str]:
@@ -63,7 +65,7 @@ class Digest:
     @property
     def empty(self) -> bool:
         """Nothing to show: no mail (a count of "N more" alone is never news)."""
-        return not self.stories
+        return not self.stories and not (self.kind == "rising" and self.rising)
 
 
 def alert_request(alert: Alert, indexed_since: datetime | None = None, limit: int = 20,

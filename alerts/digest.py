@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from alerts.build import Digest, build_digests
 from alerts.deliver import DeliveryError, Outbox, SmtpSender
@@ -17,6 +17,7 @@ from core.catalogue import Catalogue, Labels
 from core.catalogue.alerts import Alert
 from core.settings import Settings, load_settings
 from indexing.search import QueryError, parse_since
+from indexing.trends import TrendRequest, trends
 from state.leases import Lease
 from state.sent import SentLedger
 
@@ -107,7 +108,7 @@ class DigestDeliveryError(RuntimeError):
     """Raised by :meth:`DigestSummary.raise_for_failures`; what was delivered is recorded."""
 
 
-def _mode(settings: Settings, send: bool | None, outbox: Path | None, dry_run: bool) -> str:
+def delivery_mode(settings: Settings, send: bool | None, outbox: Path | None, dry_run: bool) -> str:
     if send and outbox is not None:
         raise DigestError("choose either sending by SMTP or writing to an outbox, not both")
     if send and not settings.smtp_host:
@@ -164,7 +165,7 @@ def run_digests(
     alert_list = list(alerts) if alerts is not None else catalogue.alerts(alerts_file)
     first_since = parse_since(since)
     outbox_dir = Path(outbox) if outbox is not None else None
-    mode = _mode(settings, send, outbox_dir, dry_run)
+    mode = delivery_mode(settings, send, outbox_dir, dry_run)
     outbox_dir = outbox_dir or settings.outbox_dir
     summary = DigestSummary(mode=mode, outbox=outbox_dir if mode == "outbox" else None)
     if client is None:
@@ -184,17 +185,19 @@ def run_digests(
         elif mode == "smtp":
             sender = SmtpSender(settings)
         fatal: str | None = None
+        rising = _rising_now(client, now)
         try:
             for alert in alert_list:
                 try:
                     digests = build_digests(client, alert, store, first_since, now)
                 except (QueryError, ApiError) as exc:  # this alert's search; the others go on
-                    reason = f"alert {alert.name!r}: {_reason(exc)}"
+                    reason = f"alert {alert.name!r}: {failure_reason(exc)}"
                     log.warning("digest %s", reason)
                     summary.results += [RecipientResult(alert.name, r, "failed", error=reason)
                                         for r in alert.recipients]
                     continue
                 for digest in digests:
+                    digest.rising = rising_for(alert, rising)
                     result, fatal = _deliver(digest, settings, labels, sender, store, now, fatal)
                     summary.results.append(result)
         finally:
@@ -206,7 +209,26 @@ def run_digests(
     return summary
 
 
-def _reason(exc: Exception) -> str:
+RISING_IN_DIGEST = 5
+
+
+def _rising_now(client: Elasticsearch, now: datetime) -> list[dict]:
+    """What rises today, for the digests' short "rising" section (none if it cannot tell)."""
+    try:
+        return trends(client, TrendRequest(since="7d", kinds=("topic", "place")), now)["rising"]
+    except (QueryError, ApiError, TransportError) as exc:
+        log.warning("no rising section: %s", exc)
+        return []
+
+
+def rising_for(alert: Alert, rising: list[dict]) -> list[dict]:
+    """The alert's own rising topics and places (every rising topic if it names none)."""
+    own = {("topic", t) for t in alert.topics} | {("place", p) for p in alert.places}
+    return [r for r in rising if ((r["kind"], r["key"]) in own if own
+                                  else r["kind"] == "topic")][:RISING_IN_DIGEST]
+
+
+def failure_reason(exc: Exception) -> str:
     """One line: our own message, or what Elasticsearch said about the query."""
     if isinstance(exc, ApiError):
         info = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}

@@ -111,11 +111,33 @@ def _story_view(story: Story, labels: Labels, lang: str) -> dict:
     return view
 
 
-def subject(digest: Digest) -> str:
-    """``[رقيب] <alert> — مواد جديدة: 5``, always one line."""
-    words = STRINGS[digest.alert.language]
+def subject(digest: Digest, labels: Labels | None = None) -> str:
+    """``[رقيب] <alert> — مواد جديدة: 5`` (or the breaking / rising subject), one line."""
+    lang = digest.alert.language
+    words = STRINGS[lang]
+    name = one_line(digest.alert.name, 120)
+    if digest.kind == "breaking" and digest.stories:
+        return one_line(words["subject_breaking"].format(
+            name=name, title=one_line(digest.stories[0].lead.get("title"), 120)))
+    if digest.kind == "rising":
+        keys = words["list_sep"].join(_rising_label(r, labels or Labels(), lang)
+                                      for r in digest.rising[:3])
+        return one_line(words["subject_rising"].format(name=name, keys=keys))
     key = "subject" if digest.articles else "subject_none"
-    return one_line(words[key].format(name=one_line(digest.alert.name, 120), n=digest.articles))
+    return one_line(words[key].format(name=name, n=digest.articles))
+
+
+def _rising_label(item: dict, labels: Labels, lang: str) -> str:
+    kinds = {"topic": "topics", "place": "places", "outlet": "outlets"}
+    return one_line(labels.name(kinds[item["kind"]], item["key"], lang), 80)
+
+
+def _rising_view(item: dict, labels: Labels, lang: str, base_url: str) -> dict:
+    param = item["kind"] if item["kind"] in ("topic", "place", "outlet") else "topic"
+    return {"label": _rising_label(item, labels, lang),
+            "text": STRINGS[lang]["rising_item"].format(n=item["count"],
+                                                        base=f"{item['baseline']:g}"),
+            "url": link_url(f"{base_url.rstrip('/')}/?{urlencode([(param, item['key'])])}")}
 
 
 def context(digest: Digest, settings: Settings, labels: Labels) -> dict:
@@ -126,7 +148,9 @@ def context(digest: Digest, settings: Settings, labels: Labels) -> dict:
         "lang": lang,
         "dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
         "w": words,
-        "subject": subject(digest),
+        "subject": subject(digest, labels),
+        "kind": digest.kind,
+        "rising": [_rising_view(r, labels, lang, settings.web_base_url) for r in digest.rising],
         "name": one_line(digest.alert.name, 120),
         "query": one_line(digest.alert.query, 300),
         "filters": [labels.topic(t, lang) for t in digest.alert.topics]
@@ -164,7 +188,7 @@ def build_message(digest: Digest, settings: Settings, when: datetime,
     text, page = render(digest, settings, labels)
     sender = sender_address(settings.mail_from)
     msg = EmailMessage()
-    msg["Subject"] = subject(digest)
+    msg["Subject"] = subject(digest, labels)
     msg["From"] = sender
     msg["To"] = digest.recipient
     msg["Date"] = format_datetime(when)

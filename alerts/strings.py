@@ -23,6 +23,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "وصلتك هذه الرسالة لأنك مشترك في تنبيه «{name}».",
         "subject": "[رقيب] {name} — مواد جديدة: {n}",
         "subject_none": "[رقيب] {name} — لا جديد",
+        "subject_breaking": "[رقيب] عاجل — {name}: {title}",
+        "subject_rising": "[رقيب] صاعد الآن — {name}: {keys}",
+        "breaking": "قصة تتوسع",
+        "rising": "صاعد الآن",
+        "rising_item": "{n} مقالاً مقابل {base} في المعتاد",
         "list_sep": "، ",
     },
     "en": {
@@ -42,6 +47,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "You receive this because you subscribe to the alert “{name}”.",
         "subject": "[Raqib] {name} — new articles: {n}",
         "subject_none": "[Raqib] {name} — nothing new",
+        "subject_breaking": "[Raqib] Breaking — {name}: {title}",
+        "subject_rising": "[Raqib] Rising now — {name}: {keys}",
+        "breaking": "A story spreading",
+        "rising": "Rising now",
+        "rising_item": "{n} articles against {base} usually",
         "list_sep": ", ",
     },
 }

@@ -316,6 +316,17 @@ def search(client: Elasticsearch, req: SearchRequest, now: datetime | None = Non
     }
 
 
+def story_articles(client: Elasticsearch, story_ids: list[str], size: int = 500) -> list[dict]:
+    """The articles of these stories as search hits (no snippet marks), oldest first."""
+    if not story_ids:
+        return []
+    resp = client.search(index=ALIAS, query={"terms": {"story_id": story_ids}}, size=size,
+                         sort=[{"published_at": {"order": "asc", "missing": "_last"}}],
+                         source_excludes=["*_norm"], ignore_unavailable=True,
+                         allow_no_indices=True)
+    return [_hit(h["_source"], h["_id"], set()) for h in resp["hits"]["hits"]]
+
+
 def get_article(client: Elasticsearch, article_id: str) -> dict | None:
     """The stored record of one article (without the ``*_norm`` fields), or None."""
     resp = client.options(ignore_status=404).search(

@@ -372,6 +372,67 @@ def stories_cmd(
     console.print(table)
 
 
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(counts: list[int], width: int = 30) -> str:
+    """Counts as block characters (the last ``width`` buckets, oldest first)."""
+    counts = counts[-width:]
+    peak = max(counts, default=0) or 1
+    return "".join(_SPARKS[min(7, round(7 * c / peak))] if c else " " for c in counts)
+
+
+@app.command("trends")
+def trends_cmd(
+    topic: list[str] = typer.Option([], "--topic", help="Topic id (repeatable)."),
+    place: list[str] = typer.Option([], "--place", help="Place id (repeatable)."),
+    outlet: list[str] = typer.Option([], "--outlet", help="Outlet name (repeatable)."),
+    since: str = typer.Option("30d", help="The window shown: 7d, 30d, 48h …"),
+    interval: str = typer.Option("day", help="day or hour."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for programs."),
+) -> None:
+    """Articles per topic, place and outlet over time, and what is rising now.
+
+    Each key is tested against its own baseline (the 28 days, or 7 days of hours, before
+    the current interval); see processing/trends.py for the rule.
+    """
+    from core.catalogue import Catalogue, ConfigError
+    from indexing.client import get_client
+    from indexing.search import QueryError
+    from indexing.trends import TrendRequest, check_keys, trends
+
+    req = TrendRequest(topics=topic, places=place, outlets=outlet, since=since,
+                       interval=interval)
+    try:
+        catalogue = Catalogue()
+        check_keys(req, {t.id for t in catalogue.taxonomy().topics},
+                   {p.id for p in catalogue.gazetteer().places})
+        result = trends(get_client(), req)
+    except QueryError as exc:
+        _fail(str(exc), 2)
+    except ConfigError as exc:
+        _fail(f"Bad config: {exc}", 1)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    rising = {(r["kind"], r["key"]): r for r in result["rising"]}
+    table = Table(title=f"Articles per {result['interval']}, {result['since'][:10]} → "
+                        f"{result['until'][:10]}; {len(rising)} rising")
+    for name in ("kind", "key", "over time", "total", "now / baseline", "score"):
+        table.add_column(name, justify="right" if name in ("total", "score") else "left")
+    order = sorted(result["series"], key=lambda s: ((s["kind"], s["key"]) not in rising,
+                                                    s["kind"], -sum(b["count"]
+                                                                    for b in s["buckets"])))
+    for s in order:
+        r = rising.get((s["kind"], s["key"]))
+        counts = [b["count"] for b in s["buckets"]]
+        table.add_row(s["kind"], ("▲ " if r else "") + s["key"], _sparkline(counts),
+                      str(sum(counts)),
+                      f"{r['count']} / {r['baseline']:g}" if r else "",
+                      f"{r['score']:.1f}" if r else "")
+    console.print(table)
+
+
 # ----------------------------------------------------------------------- digest
 @app.command("digest")
 def digest(
@@ -382,8 +443,11 @@ def digest(
     outbox: str | None = typer.Option(None, "--outbox", metavar="DIR",
                                       help="Write .eml files into DIR."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Build only; deliver, record nothing."),
+    breaking: bool = typer.Option(False, "--breaking", help="Send the breaking and rising "
+                                  "alerts now (what the breaking DAG does after an ingest)."),
 ) -> None:
     """Build and deliver the daily digests of the saved searches (alerts)."""
+    from alerts.breaking import run_breaking
     from alerts.digest import DigestError, run_digests
     from core.catalogue import ConfigError
     from indexing.client import NoClusterError
@@ -392,8 +456,12 @@ def digest(
     from state.store import StateError
 
     try:
-        summary = run_digests(alerts_file=alerts, since=since, send=True if send else None,
-                              outbox=outbox, dry_run=dry_run)
+        if breaking:
+            summary = run_breaking(alerts_file=alerts, send=True if send else None,
+                                   outbox=outbox, dry_run=dry_run)
+        else:
+            summary = run_digests(alerts_file=alerts, since=since, send=True if send else None,
+                                  outbox=outbox, dry_run=dry_run)
     except ConfigError as exc:
         _fail(f"Bad alerts file: {exc}", 2)
     except (QueryError, DigestError) as exc:

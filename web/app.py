@@ -1,8 +1,9 @@
 """The analysts' web page and JSON API (FastAPI), over ``indexing.search``.
 
 ``create_app(settings=None, client=None)`` builds the app; ``raqib serve`` runs it
-with uvicorn. Routes: ``/`` (the search page), ``/stories`` (the stories page),
-``/api/search``, ``/api/stories``, ``/api/articles/{id}``, ``/api/topics``, ``/healthz``.
+with uvicorn. Routes: ``/`` (the search page), ``/stories``, ``/trends`` (pages),
+``/api/search``, ``/api/stories``, ``/api/trends``, ``/api/articles/{id}``, ``/api/topics``,
+``/healthz``.
 Bad parameters answer 400 with the reason; an unreachable cluster answers 503.
 """
 
@@ -26,9 +27,17 @@ from core.urls import link_url
 from indexing.client import INTERACTIVE, NoClusterError, get_client
 from indexing.search import QueryError, get_article, search
 from indexing.stories import find_stories
+from indexing.trends import check_keys, trends
 from state.store import StateError
 from web import view
-from web.params import MAX_WINDOW, ParamError, StoryQuery, to_request, to_story_query
+from web.params import (
+    MAX_WINDOW,
+    ParamError,
+    StoryQuery,
+    to_request,
+    to_story_query,
+    to_trend_request,
+)
 from web.security import SecurityHeaders, TokenAuth, redact_access_log
 
 log = logging.getLogger(__name__)
@@ -187,6 +196,44 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
             log.warning("stories unavailable: %s", exc)
             context["error"], status = "القصص غير متاحة الآن: تعذّر الاتصال بـ Elasticsearch", 503
         return HTMLResponse(env.get_template("stories.html").render(**context),
+                            status_code=status)
+
+    def _trends(request: Request) -> dict:
+        req = to_trend_request(_multi(request))
+        catalogue = Catalogue(settings)
+        check_keys(req, {t.id for t in catalogue.taxonomy().topics},
+                   {p.id for p in catalogue.gazetteer().places})
+        return trends(backend.client, req)
+
+    @app.get("/api/trends")
+    def api_trends(request: Request) -> dict:
+        """Same parameters and JSON as ``raqib trends --json``."""
+        return _trends(request)
+
+    @app.get("/trends", response_class=HTMLResponse)
+    def trends_page(request: Request) -> HTMLResponse:
+        """Small multiples per topic, place and outlet; what is rising on top."""
+        params = [(k, v) for k, v in request.query_params.multi_items()
+                  if v.strip() and k != "token"]
+        since = request.query_params.get("since") or "30d"
+        context: dict = {"error": None, "charts": [], "result": None, "since": since,
+                         "chart": {"width": view.SPARK_W, "height": view.SPARK_H},
+                         "kind_names": {"topic": "المواضيع", "place": "الأماكن",
+                                        "outlet": "المصادر"},
+                         "api_url": "/api/trends" + view.page_url(params)[1:]}
+        status = 200
+        try:
+            result = _trends(request)
+        except (ParamError, QueryError) as exc:
+            context["error"], status = str(exc), 400
+        except (Unavailable, TransportError, ApiError, StateError) as exc:
+            log.warning("trends unavailable: %s", exc)
+            context["error"] = "الاتجاهات غير متاحة الآن: تعذّر الاتصال بـ Elasticsearch"
+            status = 503
+        else:
+            context["result"] = result
+            context["charts"] = view.small_multiples(result, backend.labels, since)
+        return HTMLResponse(env.get_template("trends.html").render(**context),
                             status_code=status)
 
     @app.get("/", response_class=HTMLResponse)

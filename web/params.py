@@ -3,7 +3,8 @@
 The same names as the CLI: ``q``, ``topic``/``outlet``/``place`` (repeatable),
 ``language``, ``since`` (``7d``), ``from``/``to`` (``2015-05-21`` or ISO 8601),
 ``sort`` (``relevance``/``date``), ``limit``, ``offset``; for stories ``topic``,
-``place``, ``outlet``, ``since``, ``min_articles``, ``limit``. Anything that cannot be
+``place``, ``outlet``, ``since``, ``min_articles``, ``limit``; for trends ``topic``, ``place``,
+``outlet``, ``since``, ``interval``. Anything that cannot be
 understood raises :class:`ParamError`, which the app answers with 400.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from indexing.search import QueryError, SearchRequest, parse_since
 from indexing.search import parse_date as search_date
+from indexing.trends import TrendRequest
 
 MAX_LIMIT = 100
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
@@ -123,3 +125,14 @@ def to_story_query(params: Mapping[str, Sequence[str]]) -> StoryQuery:
                       min_articles=_integer(_one(params, "min_articles"), "min_articles",
                                             1, 1, 10_000),
                       limit=_integer(_one(params, "limit"), "limit", 20, 1, MAX_LIMIT))
+
+
+def to_trend_request(params: Mapping[str, Sequence[str]]) -> TrendRequest:
+    """``topic``/``place``/``outlet`` (repeatable), ``since`` (default 30d), ``interval``
+    (day|hour): the names of ``raqib trends``. Windows are checked when the request runs."""
+    interval = _one(params, "interval") or "day"
+    if interval not in ("day", "hour"):
+        raise ParamError(f"interval: expected day or hour, got {interval!r}")
+    return TrendRequest(topics=_many(params, "topic"), places=_many(params, "place"),
+                        outlets=_many(params, "outlet"), since=_one(params, "since") or "30d",
+                        interval=interval)

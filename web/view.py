@@ -175,3 +175,43 @@ def timeline(story: dict) -> list[Dot]:
     return [Dot(round(TIMELINE_W - margin - (TIMELINE_W - 2 * margin) * (t - start) / span, 2),
                 f"{a.get('outlet') or ''} — {format_date(a.get('at'))}", a["id"] == first)
             for t, a in sorted(items, key=lambda item: item[0])]
+
+
+SPARK_W, SPARK_H = 220, 48
+
+
+@dataclass
+class SmallMultiple:
+    key: str
+    kind: str
+    label: str
+    total: int
+    bars: list[Bar]
+    rising: dict | None
+    search_url: str
+    stories_url: str
+
+
+def small_multiples(result: dict, labels: Labels, since: str) -> list[SmallMultiple]:
+    """One small chart per series, rising ones first (by score), then by coverage."""
+    rising = {(r["kind"], r["key"]): r for r in result["rising"]}
+    names = {"topic": "topics", "place": "places", "outlet": "outlets"}
+    out = []
+    for s in result["series"]:
+        counts = [b["count"] for b in s["buckets"]]
+        peak = max(counts, default=0) or 1
+        width = SPARK_W / max(1, len(counts))
+        # time runs right to left, as the page reads (like the search histogram)
+        bars = [Bar(round(SPARK_W - (i + 1) * width, 2),
+                    round(SPARK_H - max(1.0, SPARK_H * c / peak), 2),
+                    round(max(1.0, width * 0.8), 2), round(max(1.0, SPARK_H * c / peak), 2),
+                    f"{b['start'][:16].replace('T', ' ')}: {c}")
+                for i, (b, c) in enumerate(zip(s["buckets"], counts, strict=True))]
+        param = {"topic": "topic", "place": "place", "outlet": "outlet"}[s["kind"]]
+        out.append(SmallMultiple(
+            s["key"], s["kind"], labels.name(names[s["kind"]], s["key"]), sum(counts), bars,
+            rising.get((s["kind"], s["key"])),
+            page_url([(param, s["key"]), ("since", since), ("sort", "date")]),
+            "/stories?" + urlencode([(param, s["key"]), ("since", since)])))
+    out.sort(key=lambda m: (m.rising is None, -(m.rising or {}).get("score", 0), -m.total))
+    return out

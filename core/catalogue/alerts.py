@@ -11,8 +11,13 @@
         recipients: [analyst@example.org]
         language: ar                    # language of the digest's labels, default ar
 
-Optional extensions: ``max_stories`` (entries per e-mail before "N more", default 20)
-and ``send_empty`` (send an e-mail even when nothing is new, default false).
+Optional extensions: ``max_stories`` (entries per e-mail before "N more", default 20),
+``send_empty`` (send an e-mail even when nothing is new, default false), and two kinds of
+alerts sent within minutes of indexing (``raqib digest --breaking``, the breaking DAG)::
+
+        breaking: {min_outlets: 3, within: 2h}   # a story N outlets picked up within 2 h
+        rising: {min_score: 3}                   # a topic/place of the alert is rising
+
 Unknown keys are rejected; every error names the alert and the field.
 """
 
@@ -48,6 +53,33 @@ def _email(value: str) -> str:
 EmailAddress = Annotated[str, AfterValidator(_email)]
 
 
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$")
+
+
+class Breaking(BaseModel):
+    """A story breaking: at least ``min_outlets`` outlets carried it within ``within``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_outlets: int = Field(default=3, ge=2, le=50)
+    within: str = "2h"
+
+    @field_validator("within")
+    @classmethod
+    def _within(cls, value: str) -> str:
+        if not _DURATION.match(value):
+            raise ValueError(f"expected a duration like 30m, 2h or 1d, got {value!r}")
+        return value.strip()
+
+
+class Rising(BaseModel):
+    """One of the alert's topics or places (all topics if it has none) is rising."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_score: float = Field(default=3.0, gt=0, le=100)
+
+
 class Alert(BaseModel):
     """One saved search and who receives its digest."""
 
@@ -62,6 +94,8 @@ class Alert(BaseModel):
     language: Literal["ar", "en"] = "ar"
     max_stories: int = Field(default=20, ge=1, le=200)
     send_empty: bool = False
+    breaking: Breaking | None = None
+    rising: Rising | None = None
 
     @field_validator("name")
     @classmethod
