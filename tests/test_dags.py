@@ -27,7 +27,8 @@ from tests.conftest import wipe_state
 
 REPO = Path(__file__).resolve().parent.parent
 DAGS = REPO / "dags"
-DAG_FILES = {"raqib_ingest": DAGS / "raqib_ingest.py", "raqib_digest": DAGS / "raqib_digest.py"}
+DAG_FILES = {"raqib_ingest": DAGS / "raqib_ingest.py", "raqib_digest": DAGS / "raqib_digest.py",
+             "raqib_breaking": DAGS / "raqib_breaking.py"}
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 HEAVY_MODULES = ("scrapy", "elasticsearch", "crawlers", "processing", "indexing", "alerts",
                  "raqib", "twisted", "trafilatura", "jinja2")
@@ -259,7 +260,7 @@ def test_dags_parse_without_errors(airflow: Airflow) -> None:
     listed = {d["dag_id"] for d in airflow.cli_json("dags", "list")}
     assert set(DAG_FILES) <= listed
     report = {r["file"]: r for r in airflow.cli_json("dags", "report")}
-    assert set(report) == {"raqib_ingest.py", "raqib_digest.py"}  # the helper is ignored
+    assert set(report) == {f"{d}.py" for d in DAG_FILES}  # the helper is ignored
     for row in report.values():
         h, m, s = row["duration"].split(":")
         assert int(h) == int(m) == 0 and float(s) < 2.0, row
@@ -368,6 +369,35 @@ def test_digest_dag_mails_every_alert_through_smtp(airflow: Airflow, ingested: I
     # the next morning's run has nothing new: nothing is sent again
     assert second.state == "success" and second.xcoms["digest"]["sent"] == 0
     assert len(handler.messages) == 2
+
+
+def test_breaking_dag_follows_the_ingest_asset_and_mails_each_story_once(
+        airflow: Airflow, ingested: Ingest, tmp_path: Path) -> None:
+    details = airflow.cli_json("dags", "details", "raqib_breaking")[0]
+    assert details["timetable_description"] == "Triggered by assets"
+    condition = airflow.python(
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from airflow.models.dagbag import DagBag;"
+        "print(repr(DagBag(dag_folder=sys.argv[1]).dags['raqib_breaking']"
+        ".timetable.asset_condition))", str(DAGS))
+    assert "name='raqib_articles'" in condition  # the asset the ingest DAG emits
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text(yaml.safe_dump({"alerts": [
+        {"name": "ramadi", "recipients": ["a@example.org"],
+         "breaking": {"min_outlets": 2, "within": "4h"}},
+        {"name": "fast-only", "recipients": ["b@example.org"],
+         "breaking": {"min_outlets": 2, "within": "1h"}},
+    ]}, allow_unicode=True), encoding="utf-8")
+    box = tmp_path / "box"
+    env = {**ingested.env, "RAQIB_ALERTS_FILE": str(alerts), "RAQIB_HOME": str(tmp_path)}
+    first = airflow.test_dag("raqib_breaking", env)
+    second = airflow.test_dag("raqib_breaking", env)
+    assert first.state == "success", first.log[-5000:]
+    # sada and manbar carried "the fall of Ramadi" 3 h 35 min apart: within 4 h, not 1 h
+    assert first.xcoms["breaking"]["written"] == 1, first.log[-3000:]
+    assert second.state == "success" and second.xcoms["breaking"]["written"] == 0
+    mails = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(mails) == 1 and not box.exists()
 
 
 def test_broken_outlet_fails_alone(airflow: Airflow, replay, fresh_state,
