@@ -7,8 +7,9 @@ ask about: which outlets carried it, and who first. Its record holds the first r
 count, the article count, the topics and places of its articles, and a timeline of its
 articles (the first report and the newest ``TIMELINE`` others).
 
-:func:`update_stories` merges a batch of indexed articles into their records (read, merge
-with :func:`merge_story`, write back only if nobody wrote in between — else again), so
+:func:`update_stories` merges a batch of indexed articles into their records (one mget,
+merge with :func:`merge_story`, one bulk request that writes each back only if nobody wrote
+it in between — else read and merge that one again), so
 re-processing an article changes nothing. :func:`find_stories` serves ``raqib stories``
 and ``/api/stories``.
 """
@@ -19,10 +20,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from elasticsearch import ConflictError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from processing.stories import parse_time
-from state.store import DATE, KEYWORD, STORED, Index, guarded
+from state.store import DATE, KEYWORD, STORED, Index, guarded, write_all
 
 __all__ = ["STORIES", "TIMELINE", "find_stories", "merge_story", "story_article",
            "update_stories"]
@@ -112,21 +113,21 @@ def update_stories(client: Elasticsearch, records: Iterable[dict]) -> int:
         ids = list(pending)
         docs = guarded(lambda ids=ids: client.mget(index=name, ids=ids)["docs"],
                        "reading story records")
-        conflicts = {}
+        actions = []
         for doc in docs:
             story_id = doc["_id"]
             merged = merge_story(story_id, doc.get("_source") if doc.get("found") else None,
                                  pending[story_id])
             if doc.get("found") and merged["article_count"] == doc["_source"]["article_count"]:
                 continue  # nothing new
-            try:  # written only if nobody wrote it since we read it
-                if doc.get("found"):
-                    client.index(index=name, id=story_id, document=merged,
-                                 if_seq_no=doc["_seq_no"], if_primary_term=doc["_primary_term"])
-                else:
-                    client.create(index=name, id=story_id, document=merged)
-            except ConflictError:
-                conflicts[story_id] = pending[story_id]
+            action = {"_index": name, "_id": story_id, "_source": merged}
+            if doc.get("found"):  # written only if nobody wrote it since we read it
+                action.update(_op_type="index", if_seq_no=doc["_seq_no"],
+                              if_primary_term=doc["_primary_term"])
+            else:
+                action["_op_type"] = "create"
+            actions.append(action)
+        conflicts = {i: pending[i] for i in write_all(client, actions, "writing story records")}
         if not conflicts:
             return len(by_story)
         pending = conflicts

@@ -3,7 +3,7 @@
 Names and variants are matched like topic phrases (normalised, light-stemmed, whole words,
 one Aho-Corasick pass). Names that are also common words (تدمر "destroys") carry
 ``needs_context`` and only count next to a context cue; the rules are explained at the top
-of ``config/places.yaml``. Output per place (DESIGN: article record):
+of ``config/places.yaml``. Output per place (docs/architecture.md: the article record):
 ``{id, name_ar, name_en, country, lat, lon}``, in order of first mention.
 """
 

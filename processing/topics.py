@@ -14,10 +14,10 @@ threshold, or when the cues cover at least ``salience.share`` of the sentences (
 text about one thing). The model and its defaults are documented at the top of
 ``config/topics.yaml``.
 
-Output per tagged topic (DESIGN: article record): ``{id, label_ar, label_en, score,
-evidence}`` plus why it passed: ``in_title``, ``in_lead``, ``mentions``, ``sentences``,
-``paragraphs``, ``cues``. ``score`` is the salience; ``evidence`` lists the phrases that
-fired, as written in the text.
+Output per tagged topic (the article record, docs/architecture.md): ``{id, label_ar, label_en,
+score, evidence}`` plus why it passed: ``in_title``, ``in_lead``, ``mentions``,
+``sentences``, ``paragraphs``, ``cues``. ``score`` is the salience; ``evidence`` lists the
+phrases that fired, as written in the text.
 """
 
 from __future__ import annotations

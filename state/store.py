@@ -96,21 +96,28 @@ def create_all(client: Elasticsearch, index: Index, docs: Iterable[tuple[str, di
     """
     actions = [{"_op_type": "create", "_index": index.ensure(client), "_id": doc_id,
                 "_source": source} for doc_id, source in docs]
-    if not actions:
-        return 0, 0
+    conflicts = write_all(client, actions, doing, refresh)
+    return len(actions) - len(conflicts), len(conflicts)
 
-    def run() -> tuple[int, int]:
+
+def write_all(client: Elasticsearch, actions: list[dict], doing: str,
+              refresh: bool = False) -> set[str]:
+    """One bulk request of ``actions`` (``create``, or ``index`` guarded by ``if_seq_no`` /
+    ``if_primary_term``); the ids that met a version conflict (409), for the caller to
+    decide. Any other rejection is a :class:`StateError`."""
+    if not actions:
+        return set()
+
+    def run() -> set[str]:
         try:
-            created, _ = bulk(client, actions, refresh=refresh,
-                              stats_only=True, raise_on_error=True)
-            return created, 0
+            bulk(client, actions, refresh=refresh, stats_only=True, raise_on_error=True)
+            return set()
         except BulkIndexError as exc:
-            conflicts = [e for e in exc.errors if _status(e) == 409]
             others = [e for e in exc.errors if _status(e) != 409]
             if others:
                 raise StateError(f"Elasticsearch rejected {len(others)} document(s) while "
                                  f"{doing}: {_first_reason(others)}") from None
-            return len(actions) - len(conflicts), len(conflicts)
+            return {next(iter(e.values()))["_id"] for e in exc.errors}
 
     return guarded(run, doing)
 

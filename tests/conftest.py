@@ -139,7 +139,7 @@ def fresh_state(es_client):
 
 
 def make_record(url: str, title: str, body: str, **fields) -> dict:
-    """An article record as the crawler writes it (DESIGN: Article record)."""
+    """An article record as the crawler writes it (docs/architecture.md)."""
     record = {
         "id": hashlib.sha1(url.encode()).hexdigest(),
         "url": url,

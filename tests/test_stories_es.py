@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
-from indexing.stories import find_stories
+from indexing.stories import find_stories, update_stories
 from ingest.process import process_landing
 from raqib.cli import app
 from tests.conftest import make_record
@@ -132,3 +133,24 @@ def test_stories_page_in_chromium(server, processed, page, artifacts_dir):
     assert page.problems == []  # no alert() ran, no CSP complaint
     page.goto(server.url + "/stories?since=ever")
     assert page.locator(".error").inner_text().startswith("since:")
+
+
+def test_workers_updating_one_story_at_once_lose_no_article(fresh_state, es_client):
+    """Four threads merge their own articles into one story record at the same time: the
+    writes that lose the race (version conflicts) are read, merged and written again."""
+    story = "race-story"
+
+    def batch(worker: int) -> list[dict]:
+        return [make_record(f"https://w{worker}.example/{i}", f"عنوان {worker} {i}", "نص",
+                            outlet=f"w{worker}", outlet_name=f"w{worker}",
+                            published_at=f"2015-08-05T{10 + i:02d}:00:00+03:00",
+                            story_id=story) for i in range(5)]
+
+    batches = [batch(w) for w in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for rounds in zip(*[[b[i:i + 1] for i in range(5)] for b in batches], strict=True):
+            list(pool.map(lambda part: update_stories(es_client, part), rounds))
+    record = es_client.get(index="raqib-stories", id=story)["_source"]
+    expected = {r["id"] for b in batches for r in b}
+    assert set(record["article_ids"]) == expected and record["article_count"] == 20
+    assert {o["outlet"]: o["count"] for o in record["outlets"]} == {f"w{w}": 5 for w in range(4)}

@@ -1,4 +1,4 @@
-"""From one HTML page to an article record (see DESIGN: Article record).
+"""From one HTML page to an article record (docs/architecture.md: the article record).
 
 Each field is taken from the most explicit source first: the outlet's CSS
 override, then JSON-LD (NewsArticle/Article), then OpenGraph and meta tags, then
