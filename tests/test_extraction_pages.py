@@ -3,15 +3,13 @@
 Every page here is ours (``tests/pages``, written by ``tests/pages/build.py``) or
 inline; each one is parsed the way the crawler parses a response (Scrapy's
 ``HtmlResponse``) and goes through the real extractor. The real pages of
-``shared/realpages`` (not ours, never copied) are scored when they are beside the
-checkout or in ``RAQIB_REALPAGES_DIR``.
+``shared/realpages`` (not ours, never copied) are scored when they are found
+(:func:`tests.conftest.shared_path`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,7 @@ from core.catalogue.outlets import Outlet, OutletsConfigError, parse_outlets
 from crawlers.extraction import extract_article
 from crawlers.extraction.body import drop_boilerplate
 from crawlers.pipelines import skip_reason
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_path
 
 PAGES = REPO_ROOT / "tests" / "pages"
 SPECS = {
@@ -338,20 +336,8 @@ def test_garbage_never_crashes(html: str) -> None:
 
 
 # ------------------------------------------------------------------ real pages
-def _realpages() -> Path:
-    if os.environ.get("RAQIB_REALPAGES_DIR"):
-        return Path(os.environ["RAQIB_REALPAGES_DIR"])
-    return REPO_ROOT.parent / "shared" / "realpages"
-
-
 def test_real_pages_ahead_of_trafilatura() -> None:
-    folder = _realpages()
-    if not (folder / "expect.jsonl").is_file():
-        message = (f"real pages not found at {folder} (put shared/ beside the checkout or set "
-                   "RAQIB_REALPAGES_DIR)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    folder = shared_path("realpages", "expect.jsonl").parent
     ours, theirs = evaluate(folder, [])
     total = sum(ours.total.values())
     assert sum(ours.passed.values()) >= total - 2, ours.failures
