@@ -580,8 +580,10 @@ def eval_forms_cmd(
 def eval_places_cmd(
     articles: str = typer.Option(..., metavar="FILE", help="Article JSONL to tag."),
     sample: int = typer.Option(100, min=1, help="How many place tags to list."),
+    seed: int = typer.Option(1, help="Seed of the random sample."),
 ) -> None:
-    """A sample of place tags, each with the sentence that named it, to read and judge."""
+    """A random sample of place tags, each with the sentence that named it, to read and
+    judge: article id, place id, name, sentence (tab-separated)."""
     from core.catalogue import Catalogue, ConfigError
     from processing.places import PlaceTagger
     from raqib.evaluation import place_sample
@@ -590,9 +592,9 @@ def eval_places_cmd(
         places = PlaceTagger(Catalogue().gazetteer())
     except ConfigError as exc:
         _fail(f"Bad config: {exc}", 1)
-    for item in place_sample(_read_labelled(articles, "articles"), places, limit=sample):
-        console.print(f"{item['id']}\t{item['place']}\t{item['name']}\t{item['sentence']}",
-                      markup=False, highlight=False)
+    for item in place_sample(_read_labelled(articles, "articles"), places, limit=sample,
+                             seed=seed):
+        typer.echo(f"{item['id']}\t{item['place']}\t{item['name']}\t{item['sentence']}")
 
 
 @eval_app.command("stories")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -154,22 +155,31 @@ def surface_forms(articles: Iterable[dict], tagger: TopicTagger, *,
 
 
 # ----------------------------------------------------------------- places
-def place_sample(articles: Iterable[dict], places: PlaceTagger, *, limit: int = 100
-                 ) -> list[dict]:
-    """Up to ``limit`` place tags, each with the first sentence that names the place."""
-    out: list[dict] = []
+def place_sample(articles: Iterable[dict], places: PlaceTagger, *, limit: int = 100,
+                 seed: int = 1) -> list[dict]:
+    """``limit`` place tags drawn at random (reproducibly, by ``seed``) from every tag of
+    every article, each with the first sentence that names the place; in file order."""
+    rnd = random.Random(seed)
+    kept: list[tuple[int, dict]] = []  # reservoir sampling: one pass, bounded memory
+    seen = 0
     for article in articles:
         doc = Doc.from_record(article)
         for place, first in places.tag_with_positions(doc):
+            seen += 1
+            slot = len(kept) if len(kept) < limit else rnd.randrange(seen)
+            if slot >= limit:
+                continue
             k = doc.sentence_of(first)
             end = (doc.sentence_starts[k + 1] if k + 1 < len(doc.sentence_starts)
                    else len(doc.tokens))
-            out.append({"id": article.get("id"), "place": place["id"],
-                        "name": place["name_ar"],
-                        "sentence": doc.quote(doc.sentence_starts[k], end - 1)})
-            if len(out) >= limit:
-                return out
-    return out
+            item = (seen, {"id": article.get("id"), "place": place["id"],
+                           "name": place["name_ar"],
+                           "sentence": doc.quote(doc.sentence_starts[k], end - 1)})
+            if slot == len(kept):
+                kept.append(item)
+            else:
+                kept[slot] = item
+    return [item for _, item in sorted(kept, key=lambda x: x[0])]
 
 
 # ----------------------------------------------------------------- stories

@@ -97,3 +97,17 @@ def test_broken_gazetteer_names_the_place(break_it, message: str) -> None:
     break_it(data)
     with pytest.raises(GazetteerError, match=message):
         parse_gazetteer(data)
+
+
+def test_eval_sample_is_random_reproducible_and_spans_the_corpus() -> None:
+    from raqib.evaluation import place_sample
+
+    towns = ["الرمادي", "الموصل", "كوباني", "حمص"]
+    articles = [{"id": f"a{i}", "title": f"معارك في {towns[i % 4]}", "body": "نص قصير."}
+                for i in range(200)]
+    first = place_sample(articles, place_tagger(), limit=20, seed=3)
+    assert len(first) == 20 and first == place_sample(articles, place_tagger(), limit=20, seed=3)
+    assert first != place_sample(articles, place_tagger(), limit=20, seed=4)
+    numbers = [int(item["id"][1:]) for item in first]
+    assert numbers == sorted(numbers) and max(numbers) >= 100  # not just the first articles
+    assert all(item["name"] in item["sentence"] for item in first)
