@@ -1,12 +1,18 @@
 """Throughput of ``raqib process``: JSONL landing files → enrichment → the index.
 
-    RAQIB_ES_URL=http://127.0.0.1:9200 python -m bench.process [--articles 20000]
+    RAQIB_ES_URL=http://127.0.0.1:9200 python -m bench.process [--articles 20000] [--days 20]
 
 Generates ``--articles`` synthetic articles (bench.enrich's generator, ~3 KB each) as
 JSONL files of 1,000 records, then times :func:`ingest.process.process_landing` over that
 folder against the cluster of ``RAQIB_ES_URL``: enrichment, near-duplicate lookups in the
 shared store, bulk indexing and the ledger — the whole stage, in one process. Use a
 scratch cluster: the articles index and Raqib's state indices are deleted first.
+
+The articles are published evenly over ``--days`` (1,000 a day by default, a day's output
+of a few dozen outlets), so story candidates come from the 72-hour window as in a real
+archive; ``--days 0`` publishes them all at one instant, the worst case for story
+matching (every article is inside every other's window, and the generator's small
+vocabulary makes any two share many words).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
@@ -30,6 +37,7 @@ from tests.conftest import wipe_state
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--days", type=float, default=20)
     args = parser.parse_args(argv)
     url = os.environ.get("RAQIB_ES_URL")
     if not url:
@@ -37,13 +45,17 @@ def main(argv: list[str]) -> int:
         return 2
     client = Elasticsearch(url, request_timeout=60)
     records = generate(args.articles)
+    start = datetime(2015, 5, 1, 10, tzinfo=timezone(timedelta(hours=3)))
+    for i, record in enumerate(records):
+        at = start + timedelta(days=args.days) * i / len(records)
+        record["published_at"] = at.isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="raqib-bench-process-") as tmp:
         folder = Path(tmp) / "landing"
-        for start in range(0, len(records), 1000):
-            path = folder / "2015-05-21" / f"bench-{start // 1000:04d}.jsonl"
+        for first in range(0, len(records), 1000):
+            path = folder / "2015-05" / f"bench-{first // 1000:04d}.jsonl"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                    for r in records[start:start + 1000]), encoding="utf-8")
+                                    for r in records[first:first + 1000]), encoding="utf-8")
         wipe_state(client)
         client.options(ignore_status=404).indices.delete(index="raqib-articles-*")
         settings = load_settings({**os.environ, "RAQIB_HOME": str(Path(tmp) / "home")})

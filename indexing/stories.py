@@ -38,10 +38,12 @@ _RETRIES = 5
 
 
 def story_article(record: dict) -> dict:
-    """What a story record keeps of one enriched article."""
+    """What a story record keeps of one enriched article; its time as strict ISO 8601 with
+    its offset (naive = UTC; ``None`` when unusable), whatever spelling it came in."""
+    at = parse_time(record.get("published_at")) or parse_time(record.get("crawled_at"))
     return {"id": record["id"], "outlet": record.get("outlet"),
             "title": record.get("title") or "", "url": record.get("url"),
-            "at": record.get("published_at") or record.get("crawled_at"),
+            "at": at.isoformat() if at else None,
             "topics": [t["id"] for t in record.get("topics") or []],
             "places": [p["id"] for p in record.get("places") or []]}
 

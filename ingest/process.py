@@ -179,10 +179,10 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
             try:
                 records = list(enricher.enrich(source.read(result)))
                 result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
-                counts = index_records(records, client,
-                                       dead_letter=DeadLetter(client, source.key))
+                dead = DeadLetter(client, source.key)
+                counts = index_records(records, client, dead_letter=dead)
                 enricher.commit()
-                update_stories(client, records)
+                update_stories(client, [r for r in records if r.get("id") not in dead.rejected])
             except (IndexingError, StateError) as exc:
                 summary.error = f"{source.label}: {exc}"
                 log.error("indexing stopped at %s: %s", source.label, exc)

@@ -29,9 +29,11 @@ class DeadLetter:
         self.client = client
         self.batch = batch
         self._pending: list[dict] = []
+        self.rejected: set[str] = set()  # ids of the records handed in, for the caller
 
     def write(self, record: dict, reason: str, status: int | None = None) -> None:
         log.warning("not indexed: %s (%s)", record.get("id") or record.get("url"), reason)
+        self.rejected.add(str(record.get("id") or ""))
         self._pending.append({"at": datetime.now(UTC).isoformat(timespec="seconds"),
                               "status": status, "reason": reason,
                               "article_id": str(record.get("id") or ""), "batch": self.batch,

@@ -69,6 +69,27 @@ def test_process_indexes_each_landing_file_once(home: Path, sample_record: dict,
     assert es_client.count(index="raqib-articles")["count"] == 3
 
 
+def test_a_record_the_index_rejects_goes_to_the_dead_letter_not_into_a_story(
+        home: Path, es_client: Elasticsearch):
+    """A date Elasticsearch cannot take costs that article alone: the batch is done, the
+    record waits in the dead letter with its reason, and no story record claims it."""
+    good = make_record("https://www.aljazeera.net/news/2015/5/21/7", "قصف على الرقة",
+                       "شنت طائرات التحالف الدولي غارات على مواقع تنظيم داعش في الرقة.",
+                       outlet="aljazeera", outlet_name="الجزيرة")
+    bad = make_record("https://www.aljazeera.net/news/2015/5/21/8", "قصف على الرقة",
+                      "شنت طائرات التحالف الدولي غارات على مواقع تنظيم داعش في الرقة.",
+                      outlet="sada", outlet_name="صدى", published_at="2015-05-21+00:00")
+    _write(home / "archive" / "one.jsonl", [good, bad])
+    summary = process_landing(landing_dir=home / "archive")
+    assert summary.error is None and summary.totals()["failed"] == 1
+    es_client.indices.refresh(index="raqib-dead-letter,raqib-stories")
+    dead = es_client.search(index="raqib-dead-letter")["hits"]["hits"]
+    assert [d["_source"]["article_id"] for d in dead] == [bad["id"]]
+    assert "published_at" in dead[0]["_source"]["reason"]
+    stories = es_client.search(index="raqib-stories")["hits"]["hits"]
+    assert [s["_source"]["article_ids"] for s in stories] == [[good["id"]]]
+
+
 def test_a_file_that_failed_is_retried_whole(home: Path, es_client: Elasticsearch,
                                              unused_port: int):
     bodies = ["معارك عنيفة في دير الزور بين الجيش السوري ومسلحي داعش قرب المطار العسكري.",

@@ -171,10 +171,20 @@ def test_story_record_merge_is_idempotent_and_knows_who_was_first() -> None:
     merged = merge_story("s", first, [art("a", "sabq", "2015-08-05T06:00:00Z"),
                                       art("c", "alriyadh", "2015-08-06T08:00:00Z")])
     assert merged["first_report"]["id"] == "a" and merged["headline"] == "t-a"
-    assert merged["first_seen"] == "2015-08-05T06:00:00Z"
-    assert merged["last_update"] == "2015-08-06T08:00:00Z"
+    assert merged["first_seen"] == "2015-08-05T06:00:00+00:00"
+    assert merged["last_update"] == "2015-08-06T08:00:00+00:00"
     assert merged["article_count"] == 3 and merged["outlet_count"] == 2
     assert [(o["outlet"], o["count"]) for o in merged["outlets"]] == [("sabq", 1),
                                                                       ("alriyadh", 2)]
     assert merged["topics"] == ["yemen_war"] and merged["places"] == ["aden"]
     assert merge_story("s", merged, [art("a", "sabq", "2015-08-05T06:00:00Z")]) == merged
+
+
+@pytest.mark.parametrize(("published", "stored"), [
+    ("2015-11-19+00:00", "2015-11-19T00:00:00+00:00"),  # a date with an offset
+    ("2015-11-19 10:00", "2015-11-19T10:00:00+00:00"),   # naive: UTC
+    ("2015-11-19T10:00:00+03:00", "2015-11-19T10:00:00+03:00"),
+    ("yesterday", None), (None, None)])
+def test_story_times_are_strict_iso_whatever_the_record_says(published, stored) -> None:
+    """Story records hold dates Elasticsearch takes: one odd date must not block a batch."""
+    assert story_article({"id": "a", "published_at": published})["at"] == stored
