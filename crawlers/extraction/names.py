@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from core.catalogue.outlets import Outlet
@@ -57,13 +58,15 @@ def fold(text: str | None) -> str:
     return re.sub(r"\s+", " ", text.replace("\u200f", " ").replace("\u200e", " ")).strip()
 
 
+@lru_cache(maxsize=8192)
 def key(text: str) -> str:
     """Letters and digits only, case-folded: ``CNNArabic.com`` and ``cnnarabic`` meet."""
     return _KEY_DROP.sub("", unicodedata.normalize("NFKC", fold(text)).casefold())
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", fold(text)).casefold())
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", fold(text)).casefold()))
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,20 @@ class SiteNames:
 
     names: tuple[str, ...]
 
-    def keys(self) -> Iterable[str]:
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        out: list[str] = []
         for name in self.names:
             k = key(name)
             if len(k) >= 2:
-                yield k
+                out.append(k)
                 trimmed = _TLD.sub("", k)
                 if trimmed != k and len(trimmed) >= 3:
-                    yield trimmed
+                    out.append(trimmed)
+        return tuple(out)
+
+    def keys(self) -> Iterable[str]:
+        return self._keys
 
     def matches(self, text: str | None, loose: bool = True) -> bool:
         """True when ``text`` is (a form of) one of the names.
@@ -109,7 +118,7 @@ class SiteNames:
         return False
 
 
-def _within(part: list[str], whole: list[str]) -> bool:
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
     """``part`` appears in ``whole`` as consecutive words."""
     n = len(part)
     return any(whole[i : i + n] == part for i in range(len(whole) - n + 1))
