@@ -332,8 +332,11 @@ class Deduper:
         else:
             self._learn(self.memory.get([i for i in ids if i not in self._session]))
             found = self.memory.candidates(sketches, events)
-        # the first report of every story met, so that choose_story can check it
-        heads = {e.story_id for entries in found for e in entries} - self._known.keys()
+        # the first report of every story met, so that choose_story can check it (those
+        # among the candidates are at hand; the others are fetched)
+        met = {e.id: e for entries in found for e in entries}
+        self._learn([e for e in met.values() if e.story_id == e.id])
+        heads = {e.story_id for e in met.values()} - self._known.keys()
         self._learn(self.memory.get(sorted(h for h in heads if h not in self._session)))
         return [self._classify(rid, sk, article, event, entries) for rid, sk, article, event,
                 entries in zip(ids, sketches, articles, events, found, strict=True)]
