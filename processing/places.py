@@ -3,7 +3,10 @@
 Names and variants are matched like topic phrases (normalised, light-stemmed, whole words,
 one Aho-Corasick pass). Names that are also common words (تدمر "destroys") carry
 ``needs_context`` and only count next to a context cue; the rules are explained at the top
-of ``config/places.yaml``. Output per place (docs/architecture.md: the article record):
+of ``config/places.yaml``. Stemming may also cut a name down to another word — السليمانية
+to سليمان, السعودية to سعود, الحديدة to حديد, personal names all — so a word that is only
+the beginning of a name never counts as the name (a country's adjective, السعودي or
+السوري, still does). Output per place (docs/architecture.md: the article record):
 ``{id, name_ar, name_en, country, lat, lon}``, in order of first mention.
 """
 
@@ -13,12 +16,30 @@ import re
 from collections import defaultdict
 
 from core.catalogue.places import Gazetteer
-from processing.normalize import normalize_token
+from processing.normalize import TOKEN_RE, name_forms, normalize_token
 from processing.phrases import Doc, PhraseIndex, phrase_key
 
 __all__ = ["PlaceTagger", "tag_places"]
 
 _LOCATIVE_RE = re.compile(r"^و?ب")
+_ARABIC_RE = re.compile(r"[\u0621-\u064a]")
+
+
+def _beginnings(text: str, adjective_ok: bool) -> tuple[frozenset[str], ...]:
+    """Per word of a name, the spellings (with proclitics) of its proper beginnings: the
+    words stemming may fold into it (السعودية: سعود, بسعود …). With ``adjective_ok`` a
+    beginning ending in ي (the adjective of a country: السعودي) is not one of them."""
+    out = []
+    for word in TOKEN_RE.findall(text):
+        norm = normalize_token(word)
+        core = norm[2:] if norm.startswith("ال") and len(norm) > 4 else norm
+        forms: set[str] = set()
+        if _ARABIC_RE.search(core):
+            for k in range(2, len(core)):
+                if not (adjective_ok and core[k - 1] == "ي"):
+                    forms |= name_forms(core[:k])
+        out.append(frozenset(forms))
+    return tuple(out)
 
 
 _Cues = tuple[dict[int, frozenset[tuple[str, ...]]], dict[int, frozenset[tuple[str, ...]]]]
@@ -45,8 +66,11 @@ class PlaceTagger:
                          _cue_table(gazetteer.context.after))
         # Per place: None (unambiguous) or (cues, shared?) for names needing context.
         self._context: list[tuple[_Cues, bool] | None] = []
+        self._cut: list[tuple[frozenset[str], ...]] = []  # per name: see _beginnings
         for pi, place in enumerate(self._places):
-            entries += [(text, ("P", pi)) for text in place.names]
+            for text in place.names:
+                entries.append((text, ("P", pi, len(self._cut))))
+                self._cut.append(_beginnings(text, place.kind == "country"))
             entries += [(text, ("X", pi)) for text in place.exclude]
             if not place.needs_context:
                 self._context.append(None)
@@ -69,11 +93,11 @@ class PlaceTagger:
             return []
         names: list[tuple[int, int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for (kind, pi), first, last in hits:
-            if kind == "P":
-                names.append((pi, first, last))
-            else:
+        for (kind, pi, *name), first, last in hits:
+            if kind == "X":
                 excluded[pi].append((first, last))
+            elif not self._cut_short(doc, first, last, self._cut[name[0]]):
+                names.append((pi, first, last))
         if excluded:
             names = [(pi, f, la) for pi, f, la in names
                      if not any(a <= la and f <= b for a, b in excluded.get(pi, ()))]
@@ -90,6 +114,14 @@ class PlaceTagger:
                 continue
             found[pi] = first
         return [(self._records[pi], first) for pi, first in found.items()]
+
+    @staticmethod
+    def _cut_short(doc: Doc, first: int, last: int, cut: tuple[frozenset[str], ...]) -> bool:
+        """Is a matched word only the beginning of the name's word (سعود for السعودية)?"""
+        if len(cut) != last - first + 1:
+            return False  # NFKC changed the word count: keep the stemmed match
+        return any(normalize_token(doc.raw(first + k)) in forms
+                   for k, forms in enumerate(cut) if forms)
 
 
 def _has_context(doc: Doc, first: int, last: int, cues: _Cues, shared: bool,

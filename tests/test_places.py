@@ -111,3 +111,19 @@ def test_eval_sample_is_random_reproducible_and_spans_the_corpus() -> None:
     numbers = [int(item["id"][1:]) for item in first]
     assert numbers == sorted(numbers) and max(numbers) >= 100  # not just the first articles
     assert all(item["name"] in item["sentence"] for item in first)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("قال اللواء سليمان الصقير إن القوات جاهزة", []),      # سليمان is not السليمانية
+    ("استقبل الأمير سعود بن عبدالله الوفد", []),           # سعود is not السعودية
+    ("سنضرب بيد من حديد كل الفاسدين", []),                # حديد is not الحديدة
+    ("قاسم سليماني يزور بغداد", ["baghdad"]),
+    ("تعاون البلدين على مختلف الصعد", []),                 # الصعد is not صعدة
+    ("انقر على السهم", []),                                # انقر is not أنقرة
+    ("وصل الوفد إلى السليمانية ثم إلى الحديدة", ["sulaymaniyah", "hodeidah"]),
+    ("أكد المسؤول السعودي أن الجيش السوري", ["saudi-arabia", "syria"]),  # adjectives
+    ("غارات على صعدة وبالحديدة", ["saada", "hodeidah"]),
+])
+def test_a_word_that_is_only_the_beginning_of_a_name_is_not_the_place(
+        text: str, expected: list[str]) -> None:
+    assert ids(text) == expected
