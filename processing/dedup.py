@@ -54,7 +54,7 @@ SEED = 1
 BANDS, ROWS = 32, 4
 DUPLICATE_THRESHOLD = 0.6
 CANDIDATES = 3  # near-duplicate candidates: the articles sharing the most band keys
-STORY_CANDIDATES = 10  # story candidates: earlier articles sharing the most event bands
+STORY_CANDIDATES = 5  # story candidates: earlier articles sharing the most event bands
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
