@@ -1,4 +1,4 @@
-"""Saved searches: ``config/alerts.yaml`` (a contract, see issue 7) and its validation.
+"""Saved searches: ``config/alerts.yaml`` (a contract) and its validation.
 
 ::
 

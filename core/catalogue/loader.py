@@ -8,19 +8,29 @@ for one outside them. All problems of a file are reported together.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ConfigError", "load_file", "parse_data", "read_yaml"]
+__all__ = ["ConfigError", "check_unique", "load_file", "parse_data", "read_yaml"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class ConfigError(ValueError):
     """A configuration file cannot be read or is invalid; the message says where and why."""
+
+
+def check_unique(kind: str, field: str, values: Iterable[str]) -> None:
+    """Raise ``ValueError`` (a validation error of the file) on the first repeated value."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{kind} {value!r}: duplicate {kind} {field}")
+        seen.add(value)
 
 
 def read_yaml(path: Path, error: type[ConfigError] = ConfigError) -> Any:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.catalogue.loader import ConfigError, load_file, parse_data
+from core.catalogue.loader import ConfigError, check_unique, load_file, parse_data
 
 
 class OutletsConfigError(ConfigError):
@@ -141,11 +141,7 @@ class OutletsFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> OutletsFile:
-        seen: set[str] = set()
-        for outlet in self.outlets:
-            if outlet.name in seen:
-                raise ValueError(f"outlet {outlet.name!r}: duplicate outlet name")
-            seen.add(outlet.name)
+        check_unique("outlet", "name", (outlet.name for outlet in self.outlets))
         return self
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.catalogue.loader import ConfigError, load_file, parse_data
+from core.catalogue.loader import ConfigError, check_unique, load_file, parse_data
 
 __all__ = ["Context", "Gazetteer", "GazetteerError", "PlaceSpec", "load_gazetteer",
            "parse_gazetteer", "slugify"]
@@ -94,11 +94,7 @@ class Gazetteer(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Gazetteer:
-        seen: set[str] = set()
-        for place in self.places:
-            if place.id in seen:
-                raise ValueError(f"place {place.id!r}: duplicate place id")
-            seen.add(place.id)
+        check_unique("place", "id", (place.id for place in self.places))
         return self
 
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.catalogue.loader import ConfigError, load_file, parse_data
+from core.catalogue.loader import ConfigError, check_unique, load_file, parse_data
 
 __all__ = ["Defaults", "PhraseSpec", "Salience", "Taxonomy", "TaxonomyError", "TopicSpec",
            "load_taxonomy", "parse_taxonomy"]
@@ -130,11 +130,8 @@ class Taxonomy(BaseModel):
 
     @model_validator(mode="after")
     def _ids_and_references(self) -> Taxonomy:
-        seen: set[str] = set()
-        for topic in self.topics:
-            if topic.id in seen:
-                raise ValueError(f"topic {topic.id!r}: duplicate topic id")
-            seen.add(topic.id)
+        check_unique("topic", "id", (topic.id for topic in self.topics))
+        seen = {topic.id for topic in self.topics}
         for topic in self.topics:
             for pi, phrase in enumerate(topic.phrases):
                 for ref in phrase.near_topics:
