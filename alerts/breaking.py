@@ -17,7 +17,6 @@ baseline.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +31,7 @@ from core.catalogue import Catalogue, Labels
 from core.catalogue.alerts import Alert
 from core.settings import Settings, load_settings
 from indexing.search import QueryError, search, story_articles
-from indexing.stories import STORIES
+from indexing.stories import STORIES, timestamp
 from indexing.trends import TrendRequest, trends
 from state.leases import Lease
 from state.sent import SentLedger
@@ -41,28 +40,11 @@ from state.store import get_many
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(hours=24)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-def duration(value: str) -> timedelta:
-    """``"2h"`` → two hours (the alert file validated the form)."""
-    found = re.match(r"^\s*(\d+)\s*([mhd])\s*$", value)
-    if not found:
-        raise ValueError(f"not a duration: {value!r}")
-    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
-
-
-def _ts(value: str | None) -> float:
-    try:
-        moment = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
-    except ValueError:
-        return float("inf")
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def breaks(story: dict, min_outlets: int, within: timedelta) -> bool:
     """``min_outlets`` outlets carried the story within ``within`` of its first report."""
-    firsts = sorted(_ts(o.get("first_at")) for o in story.get("outlets") or [])
+    firsts = sorted(timestamp(o.get("first_at")) for o in story.get("outlets") or [])
     if len(firsts) < min_outlets or firsts[min_outlets - 1] == float("inf"):
         return False
     return firsts[min_outlets - 1] - firsts[0] <= within.total_seconds()
@@ -76,7 +58,7 @@ def breaking_stories(client: Elasticsearch, alert: Alert, now: datetime) -> list
     ids = list(dict.fromkeys(h["story_id"] for h in hits if h.get("story_id")))
     records = get_many(client, STORIES, ids, "reading story records")
     return [records[i] for i in ids if i in records
-            and breaks(records[i], rule.min_outlets, duration(rule.within))]
+            and breaks(records[i], rule.min_outlets, rule.window)]
 
 
 def rising_keys(client: Elasticsearch, alert: Alert, now: datetime) -> list[dict]:

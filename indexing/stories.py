@@ -26,7 +26,7 @@ from processing.stories import parse_time
 from state.store import DATE, KEYWORD, STORED, Index, guarded, write_all
 
 __all__ = ["STORIES", "TIMELINE", "find_stories", "merge_story", "story_article",
-           "update_stories"]
+           "timestamp", "update_stories"]
 
 STORIES = Index("raqib-stories", {
     "id": KEYWORD, "headline": {"type": "text"}, "first_report": STORED,
@@ -48,14 +48,14 @@ def story_article(record: dict) -> dict:
             "places": [p["id"] for p in record.get("places") or []]}
 
 
-def _ts(value: str | None) -> float:
+def timestamp(value: str | None) -> float:
     """Seconds since the epoch of an ISO time (naive = UTC); +inf when absent or bad."""
     parsed = parse_time(value)
     return parsed.timestamp() if parsed else float("inf")
 
 
 def _key(article: dict) -> tuple[float, str]:
-    return (_ts(article.get("at")), article["id"])
+    return (timestamp(article.get("at")), article["id"])
 
 
 def merge_story(story_id: str, existing: dict | None, articles: Iterable[dict]) -> dict:
@@ -80,18 +80,18 @@ def merge_story(story_id: str, existing: dict | None, articles: Iterable[dict]) 
         seen = outlets.setdefault(name, {"outlet": name, "first_at": article["at"],
                                          "last_at": article["at"], "count": 0})
         seen["count"] += 1
-        at = _ts(article["at"])
-        if at < _ts(seen["first_at"]):
+        at = timestamp(article["at"])
+        if at < timestamp(seen["first_at"]):
             seen["first_at"] = article["at"]
-        if at != float("inf") and (not seen["last_at"] or at > _ts(seen["last_at"])):
+        if at != float("inf") and (not seen["last_at"] or at > timestamp(seen["last_at"])):
             seen["last_at"] = article["at"]
         if first is None or _key(article) < _key(first):
             first = {k: article[k] for k in ("id", "outlet", "title", "url", "at")}
-        if at != float("inf") and (not last or at > _ts(last)):
+        if at != float("inf") and (not last or at > timestamp(last)):
             last = article["at"]
     ordered = sorted(timeline.values(), key=_key)
     keep = ordered[:1] + ordered[1:][-TIMELINE:]
-    by_first = sorted(outlets.values(), key=lambda o: (_ts(o["first_at"]), o["outlet"]))
+    by_first = sorted(outlets.values(), key=lambda o: (timestamp(o["first_at"]), o["outlet"]))
     return {"id": story_id, "headline": first["title"] if first else "",
             "first_report": first, "first_seen": first["at"] if first else None,
             "last_update": last, "article_count": len(known), "outlet_count": len(outlets),

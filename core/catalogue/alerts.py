@@ -24,6 +24,7 @@ Unknown keys are rejected; every error names the alert and the field.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -54,6 +55,7 @@ EmailAddress = Annotated[str, AfterValidator(_email)]
 
 
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 class Breaking(BaseModel):
@@ -70,6 +72,12 @@ class Breaking(BaseModel):
         if not _DURATION.match(value):
             raise ValueError(f"expected a duration like 30m, 2h or 1d, got {value!r}")
         return value.strip()
+
+    @property
+    def window(self) -> timedelta:
+        """``within`` as a duration."""
+        amount, unit = _DURATION.match(self.within).groups()  # type: ignore[union-attr]
+        return timedelta(**{_UNITS[unit]: int(amount)})
 
 
 class Rising(BaseModel):
