@@ -7,11 +7,13 @@ link is a GET address, so the page works without JavaScript.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from core.catalogue import Labels
+from indexing.stories import timestamp
 
 FACET_PARAMS = {"topics": "topic", "outlets": "outlet", "places": "place"}
 FACET_TITLES = {"topics": "المواضيع", "outlets": "المصادر", "places": "الأماكن"}
@@ -154,18 +156,11 @@ class Dot:
     first: bool
 
 
-def _epoch(value: str | None) -> float | None:
-    try:
-        moment = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo else None
-
-
 def timeline(story: dict) -> list[Dot]:
     """One dot per article of the story's timeline, placed by its time from the first
     report (right, as the page reads right to left) to the last update (left)."""
-    items = [(t, a) for a in story.get("timeline") or [] if (t := _epoch(a.get("at")))]
+    items = [(t, a) for a in story.get("timeline") or []
+             if math.isfinite(t := timestamp(a.get("at")))]
     if not items:
         return []
     start, end = min(t for t, _ in items), max(t for t, _ in items)
