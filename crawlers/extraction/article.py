@@ -154,7 +154,6 @@ def _published(
     def ok(value: datetime | None) -> bool:
         return value is not None and value <= latest
 
-    dateline = _near_date(near, outlet)
     for value in (
         text_of(meta.jsonld.get("datePublished")),
         *(meta.og1(k) or meta.meta.get(k) for k in PUBLISHED_META),
@@ -163,9 +162,11 @@ def _published(
     ):
         parsed = parse_machine_date(value, tz, outlet.utc_is_local)
         if ok(parsed):
+            if has_clock(value):
+                return parsed
+            dateline = _near_date(near, outlet)  # read only when needed: it costs the most
             if (
-                not has_clock(value)
-                and ok(dateline)
+                ok(dateline)
                 and dateline.date() == parsed.date()
                 and (dateline.hour, dateline.minute) != (0, 0)
             ):
@@ -174,6 +175,7 @@ def _published(
     selected = find_text_date(_css_text(tree, outlet.selectors.date), tz)
     if ok(selected):
         return selected
+    dateline = _near_date(near, outlet)
     if ok(dateline):
         return dateline
     for text in (
