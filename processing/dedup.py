@@ -2,9 +2,10 @@
 
 * ``fingerprint``: sha1 of the normalised, light-stemmed title + lead + body — stable
   across punctuation, diacritics, alef/hamza/ta-marbuta spellings and whitespace.
-* :class:`Sketch`: the fingerprint, a MinHash signature (datasketch, ``NUM_PERM``
-  permutations) of the word 3-shingles, and ``BANDS`` LSH band keys of ``ROWS`` values
-  each — keys that articles of estimated Jaccard ≥ ``DUPLICATE_THRESHOLD`` share with high
+* :class:`Sketch`: the fingerprint, a MinHash signature (datasketch's ``affine32`` scheme,
+  ``NUM_PERM`` permutations, computed for all shingles at once) of the word 3-shingles,
+  and ``BANDS`` LSH band keys of ``ROWS`` values each — keys that articles of estimated
+  Jaccard ≥ ``DUPLICATE_THRESHOLD`` share with high
   probability, so a store can find candidates with a terms lookup.
 
   - ``duplicate_of`` — the id of the earliest seen article with the same fingerprint, else
@@ -40,13 +41,14 @@ from typing import Protocol
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 
 from processing.normalize import _Memo, normalize_for_search
 from processing.phrases import Doc
 from processing.stories import WINDOW, Event, choose_story, conflict, event_bands, event_of
 
 __all__ = ["Article", "DedupResult", "Deduper", "Entry", "InMemory", "Memory", "Sketch",
-           "article_text", "entry", "fingerprint", "minhash_of_tokens", "sketch"]
+           "article_text", "entry", "fingerprint", "signature_of_tokens", "sketch"]
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -59,7 +61,7 @@ STORY_CANDIDATES = 5  # story candidates: earlier articles sharing the most even
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _LOW32 = np.uint64(0xFFFFFFFF)
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
+_PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
 
 
 def article_text(record: dict) -> str:
@@ -83,20 +85,24 @@ _token_hash = _Memo(_crc32, 1_000_000).__getitem__
 
 def _shingle_hashes(tokens: Sequence[str]) -> np.ndarray:
     """32-bit hashes of the word ``SHINGLE``-grams of ``tokens`` (stable across runs)."""
-    h = np.fromiter(map(_token_hash, tokens), dtype=np.uint64, count=len(tokens))
+    h = np.array(list(map(_token_hash, tokens)), dtype=np.uint64)  # faster than fromiter
     if len(h) >= SHINGLE:
         h = h[:-2] * _M1 ^ h[1:-1] * _M2 ^ h[2:]
     return ((h >> np.uint64(32)) ^ (h & _LOW32)).astype(np.uint32)
 
 
-def minhash_of_tokens(tokens: Sequence[str]) -> MinHash | None:
-    """MinHash of a token sequence's shingles; ``None`` for an empty sequence."""
+def signature_of_tokens(tokens: Sequence[str]) -> np.ndarray | None:
+    """MinHash signature of a token sequence's shingles; ``None`` for an empty sequence.
+
+    The values of datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED)`` fed the shingle
+    hashes (its ``affine32`` scheme: the hash pre-mixed by ``_fmix``, then ``a·h + b`` mod
+    2^32, the minimum per permutation), computed on the whole array at once: a fifth of
+    the time of ``update_batch``, which goes through a Python list.
+    """
     if not tokens:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int,
-                permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    m.update_batch(_shingle_hashes(tokens).tolist())
-    return m
+    hv = _fmix(_shingle_hashes(tokens), 32)
+    return (hv[:, None] * _PERM_A + _PERM_B).min(axis=0)
 
 
 @dataclass(frozen=True)
@@ -112,8 +118,7 @@ def sketch(record: dict, tokens: Sequence[str] | None = None) -> Sketch:
     """The sketch of an article (``tokens``: its normalised tokens, if already known)."""
     if tokens is None:
         tokens = normalize_for_search(article_text(record)).split()
-    mh = minhash_of_tokens(tokens)
-    signature = None if mh is None else mh.hashvalues
+    signature = signature_of_tokens(tokens)
     return Sketch(fingerprint(record, tokens), signature, band_keys(signature))
 
 
@@ -125,7 +130,7 @@ def band_keys(signature: np.ndarray | None) -> tuple[str, ...]:
     mixed = rows[:, 0]
     for r in range(1, ROWS):
         mixed = mixed * _M1 ^ rows[:, r]
-    return tuple(f"{b}:{int(v):x}" for b, v in enumerate(mixed))
+    return tuple([f"{b}:{v:x}" for b, v in enumerate(mixed.tolist())])
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

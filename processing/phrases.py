@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 
 import ahocorasick
 
@@ -206,5 +207,5 @@ class PhraseIndex:
             first = index - extra_tokens
             for payload in items:
                 hits.append((payload, first, index))
-        hits.sort(key=lambda h: (h[1], h[2]))
+        hits.sort(key=itemgetter(1, 2))
         return hits

@@ -120,8 +120,10 @@ class PlaceTagger:
         """Is a matched word only the beginning of the name's word (سعود for السعودية)?"""
         if len(cut) != last - first + 1:
             return False  # NFKC changed the word count: keep the stemmed match
-        return any(normalize_token(doc.raw(first + k)) in forms
-                   for k, forms in enumerate(cut) if forms)
+        for k, forms in enumerate(cut):  # a loop: a generator costs more, hits are many
+            if forms and normalize_token(doc.raw(first + k)) in forms:
+                return True
+        return False
 
 
 def _has_context(doc: Doc, first: int, last: int, cues: _Cues, shared: bool,

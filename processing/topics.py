@@ -212,7 +212,10 @@ def _is_name(doc: Doc, first: int, last: int, forms: tuple[frozenset[str], ...])
     """Each matched word is the name itself, with proclitics only (no suffix stripped)."""
     if len(forms) != last - first + 1:
         return True  # NFKC changed the word count: keep the stemmed match
-    return all(normalize_token(doc.raw(first + k)) in allowed for k, allowed in enumerate(forms))
+    for k, allowed in enumerate(forms):  # noqa: SIM110 - a generator costs more; hits are many
+        if normalize_token(doc.raw(first + k)) not in allowed:
+            return False
+    return True
 
 
 def _evidence(doc: Doc, cues: list[Cue]) -> list[str]:

@@ -5,17 +5,24 @@ Which articles are one story (event identity) is tested in test_stories.py.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from datasketch import MinHash
 
 from processing.dedup import (
     BANDS,
     DUPLICATE_THRESHOLD,
+    NUM_PERM,
+    SEED,
     Article,
     Deduper,
     InMemory,
+    _shingle_hashes,
     fingerprint,
+    signature_of_tokens,
     sketch,
 )
+from processing.normalize import normalize_for_search
 from raqib.evaluation import load_items
 from tests.conftest import REPO_ROOT
 
@@ -33,6 +40,16 @@ def other_texts() -> list[str]:
 
 def rec(rid: str, body: str, title: str = "عنوان") -> dict:
     return {"id": rid, "title": title, "body": body}
+
+
+def test_signature_is_datasketchs_minhash_of_the_shingles(other_texts: list[str]) -> None:
+    """The array computation gives the library's values (stored signatures stay valid)."""
+    for text in other_texts[:5]:
+        tokens = normalize_for_search(text).split()
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+        reference.update_batch(_shingle_hashes(tokens).tolist())
+        assert np.array_equal(signature_of_tokens(tokens), reference.hashvalues)
+    assert signature_of_tokens([]) is None
 
 
 def test_fingerprint_ignores_presentation_only(sample_text: str) -> None:
