@@ -1,6 +1,7 @@
 """Throughput of ``raqib process``: JSONL landing files → enrichment → the index.
 
     RAQIB_ES_URL=http://127.0.0.1:9200 python -m bench.process [--articles 20000] [--days 20]
+                                                               [--real FILE]
 
 Generates ``--articles`` synthetic articles (bench.enrich's generator, ~3 KB each) as
 JSONL files of 1,000 records, then times :func:`ingest.process.process_landing` over that
@@ -12,7 +13,10 @@ The articles are published evenly over ``--days`` (1,000 a day by default, a day
 of a few dozen outlets), so story candidates come from the 72-hour window as in a real
 archive; ``--days 0`` publishes them all at one instant, the worst case for story
 matching (every article is inside every other's window, and the generator's small
-vocabulary makes any two share many words).
+vocabulary makes any two share many words). ``--real FILE`` processes real article
+records (JSONL, e.g. ``../shared/realnews/articles.jsonl``; dated over ``--days`` the
+same way) instead of generated ones; ``--landing DIR`` keeps the landing files there
+(to time another version of the stage on the same input).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
-from bench.enrich import generate
+from bench.enrich import generate, read_real
 from core.settings import load_settings
 from ingest.process import process_landing
 from tests.conftest import wipe_state
@@ -38,19 +42,21 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--days", type=float, default=20)
+    parser.add_argument("--real", type=Path, metavar="FILE", help="real article records")
+    parser.add_argument("--landing", type=Path, metavar="DIR", help="keep the landing files")
     args = parser.parse_args(argv)
     url = os.environ.get("RAQIB_ES_URL")
     if not url:
         print("set RAQIB_ES_URL to a scratch cluster", file=sys.stderr)
         return 2
     client = Elasticsearch(url, request_timeout=60)
-    records = generate(args.articles)
+    records = read_real(args.real) if args.real else generate(args.articles)
     start = datetime(2015, 5, 1, 10, tzinfo=timezone(timedelta(hours=3)))
     for i, record in enumerate(records):
         at = start + timedelta(days=args.days) * i / len(records)
         record["published_at"] = at.isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="raqib-bench-process-") as tmp:
-        folder = Path(tmp) / "landing"
+        folder = args.landing or Path(tmp) / "landing"
         for first in range(0, len(records), 1000):
             path = folder / "2015-05" / f"bench-{first // 1000:04d}.jsonl"
             path.parent.mkdir(parents=True, exist_ok=True)
