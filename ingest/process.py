@@ -144,12 +144,12 @@ def _sources(client: Elasticsearch, landing_dir: Path | None,
 
 
 @contextmanager
-def _fewer_collections(young: int = 50_000) -> Iterator[None]:
+def _fewer_collections(young: int = 10_000) -> Iterator[None]:
     """Run the cyclic garbage collector less often while batches are processed.
 
     Enrichment and the cluster's answers make many short-lived objects beside large
     long-lived caches; at Python's default (a collection every 700 allocations) the
-    collector took a quarter of the stage's CPU (``bench.process``). Restored after.
+    collector took a quarter of the stage's CPU (``bench.process --real``). Restored after.
     """
     before = gc.get_threshold()
     gc.set_threshold(young, *before[1:])
