@@ -293,9 +293,13 @@ def name_forms(word: str) -> frozenset[str]:
 
     A name is matched as a whole lexeme: و ف ب ك ل and the article may precede it, but no
     suffix is stripped, so الجولاني (→ للجولاني, والجولاني, جولاني) never meets الجولة,
-    جولات or الجولان, which light stemming folds together.
+    جولات or الجولان, which light stemming folds together. A name written with the
+    article keeps it, unless it is a relative adjective in ي (حوثي, جولاني): without it,
+    النصرة, القاعدة and الحشد are the common nouns نصرة (support), قاعدة (base), حشد.
     """
-    core = word[2:] if word.startswith("ال") and len(word) > 4 else word
-    forms = {c + core for c in _PROCLITICS} | {c + "ال" + core for c in _PROCLITICS}
-    forms |= {c + "لل" + core for c in ("", "و", "ف")}
+    definite = word.startswith("ال") and len(word) > 4
+    core = word[2:] if definite else word
+    forms = {c + "ال" + core for c in _PROCLITICS} | {c + "لل" + core for c in ("", "و", "ف")}
+    if not definite or core.endswith("ي"):
+        forms |= {c + core for c in _PROCLITICS}
     return frozenset(forms)

@@ -115,6 +115,16 @@ def test_names_do_not_meet_other_words_of_the_same_stem(text: str) -> None:
         "ظهر أبو محمد الجولاني في تسجيل مصور وقال إن مقاتليه مستعدون.")) }
 
 
+def test_a_name_written_with_the_article_needs_it() -> None:
+    # نصرة (support) and قاعدة (base) are common nouns; النصرة and القاعدة are the groups
+    common = ("نظم طلاب الجامعة وقفة نصرة لأهالي إدلب، ودعوا إلى نصرة المدنيين في سوريا."
+              " وقال المنظمون إن قاعدة العمل الإغاثي هي نصرة المحتاجين في سوريا دون تمييز.")
+    assert "nusra" not in {t["id"] for t in topic_tagger().tag(Doc.from_text(common))}
+    group = ("هاجم مسلحو جبهة النصرة مواقع للجيش في ريف إدلب، وقالت مصادر إن عناصر النصرة"
+             " انسحبوا بعد ساعات من القتال. وتصنف واشنطن النصرة منظمة إرهابية.")
+    assert "nusra" in {t["id"] for t in topic_tagger().tag(Doc.from_text(group))}
+
+
 def test_scope_the_us_outside_the_region_is_not_us_policy() -> None:
     economy = record(
         "الأسهم الأميركية تتراجع",
