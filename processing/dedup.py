@@ -5,8 +5,8 @@
 * :class:`Sketch`: the fingerprint, a MinHash signature (datasketch's ``affine32`` scheme,
   ``NUM_PERM`` permutations, computed for all shingles at once) of the word 3-shingles,
   and ``BANDS`` LSH band keys of ``ROWS`` values each — keys that articles of estimated
-  Jaccard ≥ ``DUPLICATE_THRESHOLD`` share with high
-  probability, so a store can find candidates with a terms lookup.
+  Jaccard ≥ ``DUPLICATE_THRESHOLD`` share with high probability, so a store can find
+  candidates with a terms lookup.
 
   - ``duplicate_of`` — the id of the earliest seen article with the same fingerprint, else
     of the most similar earlier article with estimated Jaccard ≥ ``DUPLICATE_THRESHOLD``
