@@ -114,13 +114,16 @@ class TopicTagger:
                 self._rules.append(rule)
                 for si, text in enumerate(phrase.surfaces):
                     entries.append((text, ("T", rid, si)))
+        entries += [(text, ("F",)) for text in taxonomy.defaults.other_fields]
         self._index = PhraseIndex(entries)
 
-    def _scan(self, doc: Doc) -> tuple[list[tuple[_Rule, int, int]], dict, dict]:
-        """Cue matches (name rule applied, one per cue and place), exclusions, contexts."""
+    def _scan(self, doc: Doc) -> tuple[list[tuple[_Rule, int, int]], dict, dict, list[int]]:
+        """Cue matches (name rule applied, one per cue and place), exclusions, contexts,
+        and where phrases of another field (``defaults.other_fields``) start."""
         triggers: list[tuple[_Rule, int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
         context: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        fields: list[int] = []
         seen: set[tuple[int, int, int]] = set()
         for payload, first, last in self._index.find(doc):
             kind = payload[0]
@@ -134,9 +137,11 @@ class TopicTagger:
                 triggers.append((rule, first, last))
             elif kind == "X":
                 excluded[payload[1]].append((first, last))
-            else:
+            elif kind == "C":
                 context[payload[1]].append((first, last))
-        return triggers, excluded, context
+            else:
+                fields.append(first)
+        return triggers, excluded, context, fields
 
     def matches(self, doc: Doc) -> Iterator[tuple[str, str, int, int]]:
         """Cue matches before context rules: (topic id, phrase text, first, last)."""
@@ -146,9 +151,12 @@ class TopicTagger:
 
     def cues(self, doc: Doc) -> dict[int, list[Cue]]:
         """The cues that count, per topic index: context rules applied, salience not yet."""
-        triggers, excluded, context = self._scan(doc)
+        return self._cues(doc)[0]
+
+    def _cues(self, doc: Doc) -> tuple[dict[int, list[Cue]], list[int]]:
+        triggers, excluded, context, fields = self._scan(doc)
         if not triggers:
-            return {}
+            return {}, fields
         found: dict[int, list[Cue]] = defaultdict(list)
         counted: dict[int, list[tuple[int, int]]] = defaultdict(list)
         spans = _Spans(context)
@@ -170,12 +178,12 @@ class TopicTagger:
                     counted[rule.topic].append((first, last))
         for cues in found.values():
             cues.sort(key=lambda c: c.first)
-        return found
+        return found, fields
 
     def explain(self, doc: Doc, all_evidence: bool = True) -> dict[str, dict]:
         """Every topic with a cue that counted: salience, why, ``passed`` and ``evidence``
         (for the topics that passed only, unless ``all_evidence``)."""
-        found = self.cues(doc)
+        found, fields = self._cues(doc)
         if not found:
             return {}
         last = max(c.first for cues in found.values() for c in cues)
@@ -183,6 +191,9 @@ class TopicTagger:
         tail = (teaser_start(doc, self.salience)
                 if doc.sentence_paragraphs[doc.sentence_of(last)] > head else None)
         zones = Zones(doc, self.salience, tail)
+        # an article of another field (sport…) by its headline or lead: only a topic in
+        # the headline is one of its subjects
+        other = any(zones.zones[doc.sentence_of(f)] in ("title", "lead") for f in fields)
         weak = self.salience.weak
         out = {}
         for ti, cues in found.items():
@@ -190,6 +201,8 @@ class TopicTagger:
             strong = why.pop("strong")
             why["passed"] = strong > 0 and (why["score"] >= self._thresholds[ti]
                                             or zones.covers(why, self.salience.share))
+            if other and not why["in_title"]:
+                why["passed"], why["other_field"] = False, True
             if why["passed"] or all_evidence:
                 why["evidence"] = _evidence(doc, cues)
             out[self._topics[ti].id] = why

@@ -40,6 +40,30 @@ def test_subject_in_headline_and_lead_is_tagged_with_why() -> None:
     assert {"cues", "label_ar", "label_en"} <= set(isis)
 
 
+def test_an_article_of_another_field_has_only_the_topics_of_its_headline() -> None:
+    # a sport story that is much about Russia is not Russia's role in the region ...
+    draw = record(
+        "قرعة كأس العالم تضع السعودية في مجموعة واحدة مع المضيف",
+        "حضر الرئيس الروسي فلاديمير بوتين قرعة كأس العالم في موسكو إلى جانب رئيس الفيفا.",
+        "وقال بوتين إن روسيا مستعدة لاستقبال المنتخبات، وإن موسكو أنجزت الملاعب كلها.",
+        "وأشاد بوتين بدور سوريا والعراق في تصفيات القارة، وقال إن روسيا ترحب بالجماهير.",
+        "وأضاف أن الكرملين يتابع الاستعدادات، وأن روسيا ستقدم بطولة لا تنسى.",
+    )
+    why = topic_tagger().explain(Doc.from_record(draw))["russia"]
+    assert why["score"] >= 3 and not why["passed"] and why["other_field"]
+    assert "russia" not in tags(draw)
+    # ... unless the topic is in the headline; and a sport word in the body changes nothing
+    threat = record("داعش يهدد مباريات كأس العالم في روسيا",
+                    "نشر تنظيم داعش ملصقا يهدد فيه جماهير كأس العالم في موسكو.",
+                    "وقالت السلطات إنها شددت الإجراءات الأمنية حول الملاعب.")
+    assert "isis" in tags(threat)
+    attack = record("داعش يتبنى تفجيرا انتحاريا في بغداد",
+                    "أعلن تنظيم داعش مسؤوليته عن تفجير انتحاري استهدف سوقا شعبية في بغداد.",
+                    "وقالت الشرطة إن الانفجار وقع قرب ملعب لكرة القدم في حي شعبي.",
+                    "وكان التنظيم قد تبنى هجمات مماثلة خلال الأشهر الماضية في العاصمة.")
+    assert "isis" in tags(attack)
+
+
 def test_one_background_clause_is_not_a_subject() -> None:
     rec = record(
         "العراق يحدد موعد الانتخابات البرلمانية",

@@ -99,6 +99,8 @@ def _raw() -> dict:
         (lambda d: d["topics"][5].update(colour="red"), "topic 'iran_nuclear': colour"),
         (lambda d: d["topics"][6]["phrases"].append({"text": "x", "near_topics": ["nope"]}),
          "topic 'us_policy': phrases.4.near_topics refers to unknown topic 'nope'"),
+        (lambda d: d.setdefault("defaults", {}).update(other_fields=["..."]),
+         "defaults.other_fields: '...' is empty after normalisation"),
         (lambda d: d["topics"][0]["exclude"].append("التحالف الدولي"),
          "topic 'coalition': exclude: 'التحالف الدولي' is both a phrase and an exclusion"),
     ],

@@ -120,6 +120,12 @@ class Defaults(BaseModel):
     threshold: float = Field(3.0, gt=0)
     window: int = Field(25, ge=1, le=500)
     salience: Salience = Salience()
+    other_fields: list[str] = []
+
+    @field_validator("other_fields")
+    @classmethod
+    def _other_fields(cls, value: list[str]) -> list[str]:
+        return _normalisable(value)
 
 
 class Taxonomy(BaseModel):
