@@ -64,6 +64,14 @@ def test_an_article_of_another_field_has_only_the_topics_of_its_headline() -> No
     assert "isis" in tags(attack)
 
 
+def test_the_p5_plus_1_and_atomic_name_the_nuclear_file() -> None:
+    rec = record("طهران والدول الخمس «5 + 1» تستأنف المحادثات",
+                 "استأنفت إيران ومجموعة 5+1 في فيينا المفاوضات حول الاتفاق الذري.",
+                 "وقال دبلوماسيون إن الملف الذري الإيراني يقترب من تسوية قبل نهاية الشهر.")
+    nuclear = tags(rec)["iran_nuclear"]
+    assert nuclear["in_title"] and nuclear["sentences"] == 3
+
+
 def test_one_background_clause_is_not_a_subject() -> None:
     rec = record(
         "العراق يحدد موعد الانتخابات البرلمانية",
