@@ -72,6 +72,17 @@ def test_the_p5_plus_1_and_atomic_name_the_nuclear_file() -> None:
     assert nuclear["in_title"] and nuclear["sentences"] == 3
 
 
+def test_turkish_shelling_and_russian_envoys_are_their_role() -> None:
+    shelling = record("مقتل متطوعة بريطانية في عفرين",
+                      "قتلت متطوعة بريطانية في القصف التركي على مدينة عفرين شمال سوريا.",
+                      "وقالت عائلتها إن الغارات التركية استهدفت موقعا قرب المدينة.")
+    assert tags(shelling)["turkey"]["cues"] == 2
+    talks = record("هدنة في درعا",
+                   "توصلت الفصائل مع الوفد الروسي إلى هدنة في درعا لمدة يوم.",
+                   "وقال المبعوث الروسي إن المحادثات ستستأنف في دمشق غدا.")
+    assert tags(talks)["russia"]["cues"] == 2
+
+
 def test_one_background_clause_is_not_a_subject() -> None:
     rec = record(
         "العراق يحدد موعد الانتخابات البرلمانية",
