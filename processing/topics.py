@@ -7,12 +7,12 @@ so a document is scanned once.
 
 A topic is tagged when it is a *subject* of the article, not when it is merely mentioned.
 Every cue that survives its context rules (exclude, near, near_topics, not_near, definite,
-name) lands in a sentence; each sentence that carries a cue adds its zone's weight
-(headline, lead, body; the teaser tail adds nothing) times the cue's strength (strong 1,
-weak ``salience.weak``). The topic is tagged when that salience reaches the topic's
-threshold, or when the cues cover at least ``salience.share`` of the sentences (a short
-text about one thing). The model and its defaults are documented at the top of
-``config/topics.yaml``.
+name; a name in a list of ``defaults.list_peers`` counts nothing) lands in a sentence;
+each sentence that carries a cue adds its zone's weight (headline, lead, body; the teaser
+tail adds nothing) times the cue's strength (strong 1, weak ``salience.weak``). The topic
+is tagged when that salience reaches the topic's threshold, or when the cues cover at
+least ``salience.share`` of the sentences (a short text about one thing). The model and
+its defaults are documented at the top of ``config/topics.yaml``.
 
 Output per tagged topic (the article record, docs/architecture.md): ``{id, label_ar, label_en,
 score, evidence}`` plus why it passed: ``in_title``, ``in_lead``, ``mentions``,
@@ -115,15 +115,20 @@ class TopicTagger:
                 for si, text in enumerate(phrase.surfaces):
                     entries.append((text, ("T", rid, si)))
         entries += [(text, ("F",)) for text in taxonomy.defaults.other_fields]
+        entries += [(text, ("P",)) for text in taxonomy.defaults.list_peers]
+        self._list_length = taxonomy.defaults.list_length
         self._index = PhraseIndex(entries)
 
-    def _scan(self, doc: Doc) -> tuple[list[tuple[_Rule, int, int]], dict, dict, list[int]]:
+    def _scan(self, doc: Doc) -> tuple[list[tuple[_Rule, int, int]], dict, dict, list[int],
+                                       dict[int, int]]:
         """Cue matches (name rule applied, one per cue and place), exclusions, contexts,
-        and where phrases of another field (``defaults.other_fields``) start."""
+        where phrases of another field (``defaults.other_fields``) start, and the spans of
+        ``defaults.list_peers`` (first token → last)."""
         triggers: list[tuple[_Rule, int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)
         context: dict[int, list[tuple[int, int]]] = defaultdict(list)
         fields: list[int] = []
+        peers: dict[int, int] = {}
         seen: set[tuple[int, int, int]] = set()
         for payload, first, last in self._index.find(doc):
             kind = payload[0]
@@ -139,9 +144,11 @@ class TopicTagger:
                 excluded[payload[1]].append((first, last))
             elif kind == "C":
                 context[payload[1]].append((first, last))
+            elif kind == "P":
+                peers[first] = max(last, peers.get(first, last))
             else:
                 fields.append(first)
-        return triggers, excluded, context, fields
+        return triggers, excluded, context, fields, peers
 
     def matches(self, doc: Doc) -> Iterator[tuple[str, str, int, int]]:
         """Cue matches before context rules: (topic id, phrase text, first, last)."""
@@ -154,9 +161,12 @@ class TopicTagger:
         return self._cues(doc)[0]
 
     def _cues(self, doc: Doc) -> tuple[dict[int, list[Cue]], list[int]]:
-        triggers, excluded, context, fields = self._scan(doc)
+        triggers, excluded, context, fields, peers = self._scan(doc)
         if not triggers:
             return {}, fields
+        if peers:  # a name in a list of peers ("فلسطين واليمن وسوريا") is a passing mention
+            triggers = [t for t in triggers
+                        if _list_length(doc, t[1], t[2], peers) < self._list_length]
         found: dict[int, list[Cue]] = defaultdict(list)
         counted: dict[int, list[tuple[int, int]]] = defaultdict(list)
         spans = _Spans(context)
@@ -229,6 +239,20 @@ def _is_name(doc: Doc, first: int, last: int, forms: tuple[frozenset[str], ...])
         if normalize_token(doc.raw(first + k)) not in allowed:
             return False
     return True
+
+
+def _list_length(doc: Doc, first: int, last: int, peers: dict[int, int]) -> int:
+    """How many items the list has that tokens ``first..last`` stand in: the span itself
+    and the peers chained to it by the conjunction و ("وروسيا والصين")."""
+    items, k = 1, last + 1
+    while k in peers and doc.raw(k).startswith("و"):
+        items, k = items + 1, peers[k] + 1
+    if doc.raw(first).startswith("و"):
+        ends = {b: a for a, b in peers.items()}
+        k = first
+        while doc.raw(k).startswith("و") and k - 1 in ends:
+            items, k = items + 1, ends[k - 1]
+    return items
 
 
 def _evidence(doc: Doc, cues: list[Cue]) -> list[str]:

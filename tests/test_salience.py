@@ -72,6 +72,26 @@ def test_the_p5_plus_1_and_atomic_name_the_nuclear_file() -> None:
     assert nuclear["in_title"] and nuclear["sentences"] == 3
 
 
+def test_a_name_in_a_list_of_countries_counts_nothing() -> None:
+    def eu_meeting(*russia_sentences: str) -> dict:
+        return record("الاتحاد الأوروبي يناقش عقوبات جديدة على طهران",
+                      "ناقش وزراء الخارجية الأوروبيون فرض عقوبات جديدة على إيران.",
+                      *russia_sentences,
+                      "وأضاف أن الاجتماع المقبل سيعقد في بروكسل الشهر المقبل.")
+
+    listed = eu_meeting(
+        "وأكدت فرنسا وبريطانيا وألمانيا وروسيا والصين التزامها بالاتفاق مع إيران.",
+        "وقال دبلوماسي إن الدول الثلاث وروسيا والصين تعارض ربط العقوبات بإيران.")
+    why = topic_tagger().explain(Doc.from_record(listed))["russia"]
+    assert why["mentions"] == 1 and not why["passed"]  # the pair of the second sentence
+    acting = eu_meeting("وأكدت روسيا التزامها بالاتفاق مع إيران.",
+                        "وقال دبلوماسي إن روسيا تعارض ربط العقوبات بإيران.")
+    assert tags(acting)["russia"]["sentences"] == 2
+    pair = eu_meeting("وأكدت روسيا والصين التزامهما بالاتفاق مع إيران.",
+                      "وقال دبلوماسي إن روسيا تعارض ربط العقوبات بإيران.")
+    assert tags(pair)["russia"]["mentions"] == 2  # two names are a pair, not a list
+
+
 def test_turkish_shelling_and_russian_envoys_are_their_role() -> None:
     shelling = record("مقتل متطوعة بريطانية في عفرين",
                       "قتلت متطوعة بريطانية في القصف التركي على مدينة عفرين شمال سوريا.",

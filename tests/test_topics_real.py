@@ -28,14 +28,14 @@ def test_gold_precision_and_recall(articles: list[dict]) -> None:
     report = evaluate_topics(gold, articles, topic_tagger())
     micro = report.micro()
     assert report.articles == 200
-    assert micro.precision >= 0.94 and micro.recall >= 0.88, micro
+    assert micro.precision >= 0.95 and micro.recall >= 0.90, micro  # the goal
     counts = {t: s.tp + s.fn for t, s in report.topics.items()}
     for tid, score in report.topics.items():
         if counts[tid] >= 5:
             assert score.precision >= 0.85, (tid, score)
-    for half in ("A", "B"):  # fitted on neither half alone
-        assert evaluate_topics(gold, articles, topic_tagger(),
-                               half=half).micro().precision >= 0.90
+    for half in ("A", "B"):  # the goal holds on each half too
+        micro = evaluate_topics(gold, articles, topic_tagger(), half=half).micro()
+        assert micro.precision >= 0.95 and micro.recall >= 0.90, (half, micro)
 
 
 def test_our_own_labels_agree(articles: list[dict]) -> None:

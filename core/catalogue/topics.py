@@ -121,8 +121,10 @@ class Defaults(BaseModel):
     window: int = Field(25, ge=1, le=500)
     salience: Salience = Salience()
     other_fields: list[str] = []
+    list_peers: list[str] = []
+    list_length: int = Field(3, ge=2, le=20)
 
-    @field_validator("other_fields")
+    @field_validator("other_fields", "list_peers")
     @classmethod
     def _other_fields(cls, value: list[str]) -> list[str]:
         return _normalisable(value)
