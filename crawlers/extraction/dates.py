@@ -11,7 +11,7 @@ outlet's time zone (applied only when the text carries no offset).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ _MONTHS: dict[str, tuple[str, ...]] = {
     "December": ("كانون الأول", "كانون الاول", "ديسمبر", "دجنبر"),
 }
 _NAME_TO_EN = {name: en for en, names in _MONTHS.items() for name in names}
+_MONTH_NUMBER = {en: number for number, en in enumerate(_MONTHS, 1)}
 # Whole words only: Arabic letters must not touch the name on either side.
 _MONTH_RE = re.compile(
     r"(?<![\u0621-\u064A])("
@@ -168,17 +169,18 @@ def find_text_dates(text: str | None, tz: ZoneInfo, limit: int = 5) -> list[date
 
 
 def _parse_match(kind: int, m: re.Match[str], before: str, tz: ZoneInfo) -> datetime | None:
-    """Rebuild an unambiguous phrase (``21 May 2015 10:30 PM``) from a match and parse it."""
+    """The date and time of a match, in ``tz`` unless it carries an offset.
+
+    The pattern has already taken the phrase apart (day, month, year, clock, AM/PM), so
+    the datetime is built from its parts: asking dateparser to read the phrase again
+    cost ~3.5 ms a date, a sixth of a page's extraction when the page needs it.
+    """
     g = m.groups()
     if kind == 1:
         year, month, day = g[0], g[1], g[2]
     else:
         day, month, year = g[0], g[1], g[2]
-    if kind != 0:
-        if not 1 <= int(month) <= 12:
-            return None
-        month = list(_MONTHS)[int(month) - 1]
-    phrase = f"{day} {month} {year}"
+    number = _MONTH_NUMBER[month] if kind == 0 else int(month)
     clock, ampm, offset_h, offset_m = g[3], g[4], g[5], g[6]
     if clock and _UPDATED.search(m.group(0)):  # "…2013، آخر تحديث 14:00": not when published
         clock = ampm = None
@@ -186,17 +188,17 @@ def _parse_match(kind: int, m: re.Match[str], before: str, tz: ZoneInfo) -> date
         earlier = _CLOCK_BEFORE.search(before)
         if earlier:
             clock, ampm = earlier.group(1), earlier.group(2)
-    if clock:
-        phrase += f" {clock}"
-        hour = int(clock.split(":")[0])
-        if ampm and 1 <= hour <= 12:
-            phrase += " PM" if _PM.match(ampm) else " AM"
-    parsed = _dateparse(phrase, tz)
-    if parsed is not None and offset_h:
+    hour, minute, second = (int(v) for v in f"{clock or '0:0'}:0".split(":")[:3])
+    if clock and ampm and 1 <= hour <= 12:  # 12:30 ص is half past midnight, 1:00 م is 13:00
+        hour = hour % 12 + (12 if _PM.match(ampm) else 0)
+    zone: tzinfo = tz
+    if offset_h:
         sign = -1 if offset_h.startswith("-") else 1
-        delta = timedelta(hours=abs(int(offset_h)), minutes=int(offset_m or 0))
-        parsed = parsed.replace(tzinfo=timezone(sign * delta))
-    return parsed
+        zone = timezone(sign * timedelta(hours=abs(int(offset_h)), minutes=int(offset_m or 0)))
+    try:
+        return datetime(int(year), number, int(day), hour, minute, second, tzinfo=zone)
+    except ValueError:  # 31 February, 25:00, month 13
+        return None
 
 
 def isoformat(value: datetime | None) -> str | None:
