@@ -160,9 +160,10 @@ def _dateline(paragraph: str) -> str | None:
         end = found.end()
     if 0 < end < len(paragraph):
         return paragraph[:end]
+    if not _SHORT_DATELINE_RE.match(paragraph):
+        return None
     words = len(paragraph.split())
-    if _SHORT_DATELINE_RE.match(paragraph) and (
-            words <= 6 and _DASH_RE.search(paragraph)
+    if (words <= 6 and _DASH_RE.search(paragraph)
             or words <= 14 and len(_NUMBER_RE.findall(paragraph)) >= 2
             and _YEAR_RE.search(paragraph)):
         return paragraph
