@@ -66,10 +66,14 @@ class Index:
 
 
 def guarded(call: Callable[[], T], doing: str) -> T:
-    """Run a cluster call; turn transport and API errors into one-line :class:`StateError`
-    (404 and 409 pass through: not found and version conflicts are answers, not faults)."""
+    """Run a cluster call; turn transport and API errors, and documents a bulk request had
+    rejected, into one-line :class:`StateError` (404 and 409 pass through: not found and
+    version conflicts are answers, not faults)."""
     try:
         return call()
+    except BulkIndexError as exc:  # e.g. a write-blocked index: 403 on every document
+        raise StateError(f"Elasticsearch rejected {len(exc.errors)} document(s) while "
+                         f"{doing}: {_first_reason(exc.errors)}") from None
     except ConnectionError as exc:
         raise StateError(f"Elasticsearch is unreachable while {doing}: {_cause(exc)}") from None
     except TransportError as exc:

@@ -15,6 +15,7 @@ from core.settings import load_settings
 from indexing.search import SearchRequest, search
 from ingest.process import _fewer_collections, process_landing
 from raqib.cli import app
+from state.deadletter import DEAD_LETTER
 from state.store import StateError
 from tests.conftest import make_record, wipe_state
 
@@ -112,6 +113,36 @@ def test_a_file_that_failed_is_retried_whole(home: Path, es_client: Elasticsearc
     assert retried.batches[0].duplicates == 0  # the failed attempt left no trace in dedup
     assert es_client.count(index="raqib-articles")["count"] == 3
     assert process_landing(settings, landing_dir=folder).batches == []
+
+
+def test_a_batch_the_cluster_cannot_store_stops_the_run_and_waits(
+        home: Path, es_client: Elasticsearch):
+    """A batch that cannot be stored (here: its rejected record cannot reach the
+    write-blocked dead letter) stops the run with a clear error. The batches before it are
+    done; it and the ones after stay pending for the next run."""
+    def article(n: int, **fields) -> dict:
+        return make_record(f"https://www.aljazeera.net/news/2015/5/21/{n}", f"خبر {n}",
+                           f"شنت طائرات التحالف الدولي غارات على الرقة في اليوم {n}.",
+                           outlet="aljazeera", outlet_name="الجزيرة", **fields)
+
+    folder = home / "archive"
+    _write(folder / "1.jsonl", [article(1)])
+    _write(folder / "2.jsonl", [article(2), article(3, published_at="2015-05-21+00:00")])
+    _write(folder / "3.jsonl", [article(4)])
+    blocked = DEAD_LETTER.ensure(es_client)
+    es_client.indices.put_settings(index=blocked, settings={"index.blocks.write": True})
+
+    stopped = process_landing(landing_dir=folder)
+    assert [b.source for b in stopped.batches] == ["1.jsonl"]
+    assert stopped.error and stopped.error.startswith("2.jsonl: ")
+    assert "dead letter" in stopped.error
+
+    es_client.indices.put_settings(index=blocked, settings={"index.blocks.write": False})
+    resumed = process_landing(landing_dir=folder)
+    assert resumed.error is None
+    assert [b.source for b in resumed.batches] == ["2.jsonl", "3.jsonl"]
+    assert es_client.count(index="raqib-articles")["count"] == 3
+    assert process_landing(landing_dir=folder).already_processed == 3
 
 
 @pytest.fixture
