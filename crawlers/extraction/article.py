@@ -2,7 +2,7 @@
 
 Each field is taken from the most explicit source first: the outlet's CSS
 override, then JSON-LD (NewsArticle/Article), then OpenGraph and meta tags, then
-the page itself (``<h1>``, ``<time>``, trafilatura for the body, dateparser on
+the page itself (``<h1>``, ``<time>``, trafilatura for the body, date patterns on
 the visible text). Missing fields stay ``None``/empty; deciding whether the
 record is good enough to keep is the item pipeline's job.
 """

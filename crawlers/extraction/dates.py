@@ -1,11 +1,11 @@
 """Publication dates: machine-readable values and Arabic visible text.
 
-dateparser handles the parsing, but it does not know the Levantine month names
-(أيار، تشرين الثاني …) nor, reliably, the Maghrebi ones, and it wants ASCII
-digits. So visible text is first *localised*: Arabic-Indic and Persian digits
-become ASCII and every Arabic month name becomes its English name; then a date
-phrase is located with a regular expression and handed to dateparser with the
-outlet's time zone (applied only when the text carries no offset).
+Visible text is first *localised*: Arabic-Indic and Persian digits become ASCII
+and every Arabic month name (Levantine أيار، تشرين الثاني …, Egyptian, Maghrebi)
+becomes its English name. A date phrase is then located with a regular expression,
+and its parts (day, month, year, clock, AM/PM, offset) make the datetime, in the
+outlet's time zone unless the text carries an offset. dateparser, which does not know
+the Levantine names, reads only machine values in forms ISO 8601 and RFC 822 miss.
 """
 
 from __future__ import annotations
