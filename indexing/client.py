@@ -9,9 +9,12 @@ printed: URLs are shown through :func:`core.urls.redact`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import elasticsearch
+import orjson
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
 
 from core.settings import Settings, load_settings
 from core.urls import redact
@@ -40,11 +43,28 @@ def cluster_url(settings: Settings) -> str:
     return redact(cluster_urls(settings)[0])
 
 
+class OrjsonNdjsonSerializer(NdjsonSerializer):
+    """The NDJSON bodies (bulk, msearch) through orjson too, like the client's
+    :class:`~elasticsearch.serializer.OrjsonSerializer` does for JSON."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        return orjson.dumps(data, default=self.default, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def json_loads(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+# orjson encodes and decodes several times faster than the standard library: request
+# bodies and answers were a tenth of ``raqib process``'s CPU (``bench.process --real``).
+SERIALIZERS = {OrjsonSerializer.mimetype: OrjsonSerializer(),
+               OrjsonNdjsonSerializer.mimetype: OrjsonNdjsonSerializer()}
+
+
 def get_client(settings: Settings | None = None, **options) -> Elasticsearch:
     """A client for the configured cluster; auth and CA certs come from the settings.
 
     Transport-level retries cover timeouts and 502/503/504 (on another node when there
-    are several); the bulk indexer adds its own backoff on top.
+    are several); the bulk indexer adds its own backoff on top. JSON goes through orjson.
     """
     settings = settings or load_settings()
     kwargs: dict = {
@@ -52,6 +72,7 @@ def get_client(settings: Settings | None = None, **options) -> Elasticsearch:
         "max_retries": 2,
         "retry_on_timeout": True,
         "retry_on_status": (502, 503, 504),
+        "serializers": SERIALIZERS,
     }
     if settings.es_api_key:
         kwargs["api_key"] = settings.es_api_key
