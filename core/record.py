@@ -83,7 +83,10 @@ def parse_record(line: bytes | str, limits: RecordLimits = RecordLimits()) -> di
     if len(raw) > limits.max_bytes:
         raise RecordError(f"record of {len(raw):,} bytes is over the limit of "
                           f"{limits.max_bytes:,} (RAQIB_MAX_RECORD_BYTES)")
-    if (depth := _depth(raw)) > limits.max_depth:
+    # the depth is at most the number of opening brackets (an article has two or three):
+    # only a line with more than the limit is scanned
+    if (raw.count(b"[") + raw.count(b"{") > limits.max_depth
+            and (depth := _depth(raw)) > limits.max_depth):
         raise RecordError(f"JSON nested {depth} deep, over the limit of {limits.max_depth} "
                           "(RAQIB_MAX_RECORD_DEPTH)")
     try:
