@@ -139,7 +139,8 @@ class Doc:
         return self.stream.count(" ", 0, stream_pos) - 1
 
 
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?؟])\s+")
+# A sentence end and the space after it (the mark is dropped with it: it is no token).
+_SENTENCE_END_RE = re.compile(r"[.!?؟]\s+")
 # A dateline: up to 8 words ended by a dash, a colon or "(Agency)" and a dash, early in
 # the first body paragraph; or a short first line with a dash or a date in it.
 _DATELINE_RE = re.compile(r"\s*(?:[^\s.!?؟:()\-–—،,]+[\s،,]+){0,7}?[^\s.!?؟:()\-–—،,]+[\s،,]*"
