@@ -58,6 +58,8 @@ class Enricher:
     def enrich_batch(self, records: list[dict]) -> list[dict]:
         """Copies of ``records`` with the processing fields added (one memory lookup)."""
         docs = [Doc.from_record(r) for r in records]
+        for record, doc in zip(records, docs, strict=True):
+            doc.note_search_forms(record)  # indexing's *_norm fields, from these tokens
         places = [self.places.tag_with_positions(d) for d in docs]
         keys = [sentence_keys(d) for d in docs]
         for record, doc_keys in zip(records, keys, strict=True):  # the batch first

@@ -54,6 +54,7 @@ __all__ = [
     "name_forms",
     "normalize",
     "normalize_for_search",
+    "known_search_form",
     "normalize_token",
     "search_token",
     "stem",
@@ -255,10 +256,30 @@ def normalize(text: str) -> str:
 
 
 def normalize_for_search(text: str) -> str:
-    """Space-separated normalised, light-stemmed tokens: the ``*_norm`` fields and queries."""
+    """Space-separated normalised, light-stemmed tokens: the ``*_norm`` fields and queries.
+
+    A text whose tokens were noted with :func:`known_search_form` is answered from them.
+    """
     if not text:
         return ""
+    if (known := _KNOWN_FORMS.pop(text, None)) is not None:
+        tokens, first, end = known
+        return " ".join(tokens[first:end])
     return " ".join(filter(None, map(search_token, _TOKEN_RE.findall(text))))
+
+
+# Texts already tokenised elsewhere → (tokens, first, end): enrichment tokenises title,
+# lead and body as one text, and indexing asks for each one's *_norm form right after.
+# Taken once; emptied when full (``raqib enrich`` notes forms that nobody asks for).
+_KNOWN_FORMS: dict[str, tuple[list[str], int, int]] = {}
+_KNOWN_FORMS_LIMIT = 30_000
+
+
+def known_search_form(text: str, tokens: list[str], first: int, end: int) -> None:
+    """Note that ``normalize_for_search(text)`` is ``" ".join(tokens[first:end])``."""
+    if len(_KNOWN_FORMS) >= _KNOWN_FORMS_LIMIT:
+        _KNOWN_FORMS.clear()
+    _KNOWN_FORMS[text] = (tokens, first, end)
 
 
 def tokens_with_spans(text: str, stemmed: bool = True) -> list[tuple[str, int, int]]:

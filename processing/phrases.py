@@ -20,7 +20,13 @@ from operator import itemgetter
 
 import ahocorasick
 
-from processing.normalize import MARKS, TOKEN_RE, normalize_for_search, search_token
+from processing.normalize import (
+    MARKS,
+    TOKEN_RE,
+    known_search_form,
+    normalize_for_search,
+    search_token,
+)
 
 __all__ = ["Doc", "Hit", "PhraseIndex", "phrase_key"]
 
@@ -97,6 +103,26 @@ class Doc:
         title = (record.get("title") or "").replace("\n", " ")
         parts = [title, record.get("lead") or "", record.get("body") or ""]
         return cls("\n".join(p for p in parts if p), has_title=bool(title.strip()))
+
+    def note_search_forms(self, record: dict) -> None:
+        """Tell :func:`processing.normalize.normalize_for_search` the forms of the record's
+        title, lead and body (this doc is :meth:`from_record` of it): indexing needs them."""
+        paragraph = 0
+        for name in ("title", "lead", "body"):
+            text = record.get(name)
+            if not isinstance(text, str):
+                continue
+            end = paragraph + (self.has_title if name == "title" else
+                               sum(1 for line in text.split("\n") if line.strip()))
+            if text:
+                known_search_form(text, self.tokens, self._paragraph_start(paragraph),
+                                  self._paragraph_start(end))
+            paragraph = end
+
+    def _paragraph_start(self, paragraph: int) -> int:
+        """The first token of paragraph ``paragraph`` or after it."""
+        k = bisect_left(self.sentence_paragraphs, paragraph)
+        return self.sentence_starts[k] if k < len(self.sentence_starts) else len(self.tokens)
 
     def sentence_of(self, i: int) -> int:
         """Index of the sentence that holds token ``i``."""

@@ -41,6 +41,28 @@ def test_records_get_every_processing_field(sample_text: str) -> None:
     json.dumps(out, ensure_ascii=False)  # JSON-serialisable
 
 
+@pytest.mark.parametrize("title, lead, body", [
+    ("تدمر", None, "دبي، الإمارات العربية المتحدة (CNN)— سيطر تنظيم داعش. على المدينة؟ نعم"),
+    ("سطر\nثان", "مقدمة أولى\n\n  \nمقدمة ثانية", "واس- الرياض: خبر.\nفقرة ﷺ وﻻ ١٢٣"),
+    (" ", "", "عين اليوم – عدن\nنص"),
+    ("—", "\u064b", "Hello. World! ؟ yes\n"),
+])
+def test_indexing_gets_the_search_forms_enrichment_made(title, lead, body) -> None:
+    from indexing.bulk import to_document
+    from processing import normalize
+
+    record = {**article("a", body, title), "lead": lead, "published_at": "2015-05-21T10:00:00Z"}
+    fresh = {f: normalize.normalize_for_search(record[f]) if record[f] is not None else None
+             for f in ("title", "lead", "body")}
+    normalize._KNOWN_FORMS.clear()
+    enriched = enricher().enrich_one(record)
+    noted = {text for text in normalize._KNOWN_FORMS}
+    assert {t for t in (title, lead, body) if t} <= noted  # handed over, not recomputed
+    source = to_document(enriched)[2]
+    assert {f: source[f + "_norm"] for f in fresh} == fresh
+    assert not noted & normalize._KNOWN_FORMS.keys()  # each form is taken once
+
+
 def test_stream_dedup_and_commit_semantics(sample_text: str) -> None:
     memory = InMemory()
     list(enricher(memory).enrich([article("a", sample_text)]))
