@@ -16,10 +16,8 @@ ingest DAG all call :func:`process_landing`.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from indexing.client import get_client
 from indexing.stories import update_stories
 from indexing.templates import ALIAS
 from processing.boilerplate import Boilerplate
-from processing.enrich import Enricher
+from processing.enrich import Enricher, fewer_collections
 from state import landing, ledger
 from state.deadletter import DeadLetter
 from state.dedup import EsMemory, boilerplate_counts
@@ -143,22 +141,6 @@ def _sources(client: Elasticsearch, landing_dir: Path | None,
     return out
 
 
-@contextmanager
-def _fewer_collections(young: int = 10_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while batches are processed.
-
-    Enrichment and the cluster's answers make many short-lived objects beside large
-    long-lived caches; at Python's default (a collection every 700 allocations) the
-    collector took a quarter of the stage's CPU (``bench.process --real``). Restored after.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(young, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def process_landing(settings: Settings | None = None, landing_dir: Path | None = None,
                     client: Elasticsearch | None = None, progress: Progress | None = None,
                     rebuild: bool = False, wait: float = 600) -> ProcessSummary:
@@ -177,7 +159,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
     limits = settings.record_limits()
     import_legacy(settings, client)
     summary = ProcessSummary()
-    with Lease(client, "process", ttl=600, wait=wait) as lease, _fewer_collections():
+    with Lease(client, "process", ttl=600, wait=wait) as lease, fewer_collections():
         sources = _sources(client, Path(landing_dir) if landing_dir else None, limits)
         done = set() if rebuild else ledger.done(client, [s.key for s in sources])
         todo = [s for s in sources if s.key not in done]

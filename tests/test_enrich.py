@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from processing.dedup import InMemory
+from processing.enrich import fewer_collections
 from tests.helpers import enricher
 
 # the console script installed beside the interpreter that runs the tests (venv not activated)
@@ -126,3 +128,11 @@ def test_cli_clean_input_duplicates_within_it_and_missing_file(tmp_path,
     assert b["duplicate_of"] == "a" and b["story_id"] == a["story_id"] == "a"
     missing = run_cli(str(tmp_path / "nope.jsonl"))
     assert missing.returncode == 1 and b"nope.jsonl" in missing.stderr
+
+
+def test_enrichment_collects_garbage_less_often_and_restores_the_setting() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), fewer_collections(10_000, 50):
+        assert gc.get_threshold() == (10_000, 50, 50)
+        raise RuntimeError("a batch failed")
+    assert gc.get_threshold() == before

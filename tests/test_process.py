@@ -3,7 +3,6 @@ retried whole on failure; `raqib landing export` / `import`."""
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 
 from core.settings import load_settings
 from indexing.search import SearchRequest, search
-from ingest.process import _fewer_collections, process_landing
+from ingest.process import process_landing
 from raqib.cli import app
 from state.deadletter import DEAD_LETTER
 from state.store import StateError
@@ -195,11 +194,3 @@ def test_landing_export_import_and_rebuild(home: Path, es_client: Elasticsearch)
     rebuilt = runner.invoke(app, ["process", "--rebuild"])
     assert "2 batch(es) processed" in " ".join(rebuilt.output.split())
     assert es_client.count(index="raqib-articles")["count"] == len(ids)
-
-
-def test_the_stage_collects_garbage_less_often_and_restores_the_setting() -> None:
-    before = gc.get_threshold()
-    with pytest.raises(RuntimeError), _fewer_collections(10_000):
-        assert gc.get_threshold() == (10_000, *before[1:])
-        raise RuntimeError("a batch failed")
-    assert gc.get_threshold() == before
