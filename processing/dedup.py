@@ -62,6 +62,7 @@ _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+_PERM_B_COLUMN = _PERM_B[:, None]
 
 
 def article_text(record: dict) -> str:
@@ -102,7 +103,9 @@ def signature_of_tokens(tokens: Sequence[str]) -> np.ndarray | None:
     if not tokens:
         return None
     hv = _fmix(_shingle_hashes(tokens), 32)
-    return (hv[:, None] * _PERM_A + _PERM_B).min(axis=0)
+    values = np.multiply.outer(_PERM_A, hv)  # a permutation per row: rows reduce fastest
+    values += _PERM_B_COLUMN
+    return values.min(axis=1)
 
 
 @dataclass(frozen=True)
