@@ -201,8 +201,10 @@ class InMemory:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._by_fingerprint: dict[str, str] = {}
-        self._by_band: dict[str, str | set[str]] = {}  # band key -> id, or ids
-        self._by_event_band: dict[str, str | set[str]] = {}
+        # band key -> id, or ids in the order they came (ties between candidates go to the
+        # earlier article, whatever the process's hash seed)
+        self._by_band: dict[str, str | dict[str, None]] = {}
+        self._by_event_band: dict[str, str | dict[str, None]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -239,7 +241,7 @@ class InMemory:
         return [self._entries[rid] for rid in islice(near, STORY_CANDIDATES)]
 
     def _most_shared(self, keys: Iterable[str], limit: int | None,
-                     index: dict[str, str | set[str]] | None = None) -> list[str]:
+                     index: dict[str, str | dict[str, None]] | None = None) -> list[str]:
         """Ids sharing the most of ``keys``, best first."""
         index = self._by_band if index is None else index
         shared: Counter[str] = Counter()
@@ -250,7 +252,7 @@ class InMemory:
             if isinstance(ids, str):
                 shared[ids] += 1
             else:
-                shared.update(ids)
+                shared.update(ids.keys())
         return [rid for rid, _ in shared.most_common(limit)]
 
     def remember(self, entries: Sequence[Entry]) -> None:
@@ -266,9 +268,9 @@ class InMemory:
                     ids = index.setdefault(key, rid)
                     if ids is not rid and ids != rid:
                         if isinstance(ids, str):
-                            index[key] = {ids, rid}
+                            index[key] = {ids: None, rid: None}
                         else:
-                            ids.add(rid)
+                            ids[rid] = None
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
@@ -282,10 +284,10 @@ class InMemory:
                 ids = index.get(key)
                 if ids == rid:
                     del index[key]
-                elif isinstance(ids, set):
-                    ids.discard(rid)
+                elif isinstance(ids, dict):
+                    ids.pop(rid, None)
                     if len(ids) == 1:
-                        index[key] = ids.pop()
+                        index[key] = next(iter(ids))
 
 
 def _within_window(event: Event, other: Event | None) -> bool:

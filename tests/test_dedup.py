@@ -18,6 +18,7 @@ from processing.dedup import (
     Deduper,
     InMemory,
     _shingle_hashes,
+    entry,
     fingerprint,
     signature_of_tokens,
     sketch,
@@ -138,6 +139,16 @@ def test_oldest_entries_are_forgotten(sample_text: str, other_texts: list[str]) 
     dd.commit()
     assert len(memory) == 3
     assert Deduper(memory).check(rec("new", sample_text)).duplicate_of is None
+
+
+def test_candidates_equally_close_come_in_the_order_they_were_seen(sample_text: str) -> None:
+    """Ties go to the earlier article, not to the process's string hash order (a story
+    choice must not change between two runs of the same input)."""
+    sk = sketch(rec("x", sample_text))
+    for order in (["b", "a", "d", "c", "f", "e"], ["a", "b", "c", "d", "e", "f"]):
+        memory = InMemory()
+        memory.remember([entry(rid, sk, None, rid, None) for rid in order])
+        assert memory._most_shared(sk.bands, None) == order
 
 
 def test_threshold_is_a_fraction() -> None:
