@@ -272,7 +272,7 @@ def normalize_for_search(text: str) -> str:
 # lead and body as one text, and indexing asks for each one's *_norm form right after.
 # Taken once; emptied when full (``raqib enrich`` notes forms that nobody asks for).
 _KNOWN_FORMS: dict[str, tuple[list[str], int, int]] = {}
-_KNOWN_FORMS_LIMIT = 30_000
+_KNOWN_FORMS_LIMIT = 15_000  # 5,000 articles: a day of an outlet; later ones are recomputed
 
 
 def known_search_form(text: str, tokens: list[str], first: int, end: int) -> None:
