@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from elasticsearch import Elasticsearch
 
+from core.settings import load_settings
 from indexing.bulk import IndexingError, index_records, to_document
+from indexing.client import SERIALIZERS, get_client
 from indexing.templates import ALIAS, TEMPLATE_NAME, index_for, install_template
 from processing.normalize import normalize_for_search
 from state.deadletter import DEAD_LETTER, DeadLetter
@@ -127,3 +132,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_client_sends_what_the_standard_library_would() -> None:
+    """orjson does the client's JSON: same documents for our bodies (Arabic, numpy values,
+    times, non-string keys), and ``get_client`` uses it for JSON and NDJSON alike."""
+    body = {"title": "دَاعِش في تدمر", "n": np.uint32(7), "score": np.float64(0.5),
+            "at": datetime(2015, 5, 21, 7, tzinfo=UTC), 3: ["a", ("b", None)]}
+    plain = {"title": body["title"], "n": 7, "score": 0.5, "at": "2015-05-21T07:00:00+00:00",
+             "3": ["a", ["b", None]]}
+    for serializer in SERIALIZERS.values():
+        lines = serializer.dumps([body] if "ndjson" in serializer.mimetype else body)
+        assert json.loads(lines.decode().splitlines()[0]) == plain
+    client = get_client(load_settings({"RAQIB_ES_URL": "http://127.0.0.1:9"}))  # not called
+    for mimetype in SERIALIZERS:
+        assert client.transport.serializers.get_serializer(mimetype) is SERIALIZERS[mimetype]
+
