@@ -107,8 +107,8 @@ def fewer_collections(young: int = 10_000, older: int = 50) -> Iterator[None]:
     Enrichment and the cluster's answers make many short-lived objects beside large
     long-lived caches and memories, which every older-generation collection walks again.
     At Python's default (700, 10, 10) the collector took a quarter of ``raqib process``'s
-    CPU and a fifth of ``raqib enrich``'s (``bench.process --real``, ``bench.enrich
-    --real``); at (10,000, 50, 50) as much as with the collector off. Restored after.
+    CPU and up to a sixth of ``raqib enrich``'s (``bench.process --real``, ``bench.enrich
+    --real``); at (10,000, 50, 50) about as much as with the collector off. Restored after.
     """
     before = gc.get_threshold()
     gc.set_threshold(young, older, older)

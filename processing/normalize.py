@@ -51,10 +51,10 @@ from functools import lru_cache
 __all__ = [
     "MARKS",
     "TOKEN_RE",
+    "known_search_form",
     "name_forms",
     "normalize",
     "normalize_for_search",
-    "known_search_form",
     "normalize_token",
     "search_token",
     "stem",
