@@ -42,6 +42,10 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawlers.logformatter.ConciseLogFormatter"
 
+# the item pipelines are synchronous, so the items of one response are handled one after
+# the other whatever this says; Scrapy starts this many asyncio tasks per response
+CONCURRENT_ITEMS = 1
+
 DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.ConditionalGetMiddleware": 560}
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidateArticlePipeline": 100,
