@@ -2,7 +2,9 @@
 
 Runs, in the same invocation and against the same server:
 
-1. the real crawl (fetch + extraction + landing pipeline), throttling off;
+1. the real crawl (fetch + extraction + landing pipeline), throttling off, extracting in
+   ``RAQIB_EXTRACT_WORKERS`` processes as ``raqib crawl`` does (``auto``: a core each but
+   one, at most four; ``0``: in the crawl process);
 2. the same spider with extraction switched off (``RAQIB_EXTRACT=False``):
    plain Scrapy fetching the same pages, the baseline.
 
@@ -13,6 +15,7 @@ the top functions.
 
     python bench/crawl.py                 # 5,000 pages
     python bench/crawl.py --pages 500 --profile
+    RAQIB_EXTRACT_WORKERS=0 python bench/crawl.py   # extraction in the crawl process
 """
 
 from __future__ import annotations
@@ -96,6 +99,8 @@ def main() -> int:
     parser.add_argument("--profile-pages", type=int, default=300)
     args = parser.parse_args()
 
+    workers = load_settings().extraction_workers()
+    print(f"extraction workers: {workers or 'none (in the crawl process)'}")
     with serve(generated=args.pages) as site:
         outlet = gen_outlet(site.url)
         if args.profile:

@@ -73,6 +73,7 @@ class Settings:
     task_retry_delay: str = "60"
     task_queue: str | None = None
     crawl_parallelism: str = "4"
+    extract_workers: str = "auto"
     max_record_bytes: int = 4_000_000
     max_record_depth: int = 8
     max_record_fields: int = 100
@@ -116,6 +117,18 @@ class Settings:
     def parallel_crawls(self) -> int:
         return max(1, int(_number("RAQIB_CRAWL_PARALLELISM", self.crawl_parallelism, 4)))
 
+    def extraction_workers(self) -> int:
+        """Processes a crawl extracts pages in (``RAQIB_EXTRACT_WORKERS``; 0: in the crawl
+        process; ``auto``: one per core but the crawl's own, at most four)."""
+        value = self.extract_workers.strip().lower()
+        if value in {"", "auto"}:
+            return max(0, min(4, (os.cpu_count() or 1) - 1))
+        workers = _number("RAQIB_EXTRACT_WORKERS", value, 0)
+        if workers < 0 or workers != int(workers):
+            raise SettingsError(f"RAQIB_EXTRACT_WORKERS must be auto or a whole number ≥ 0, "
+                                f"not {self.extract_workers!r}")
+        return int(workers)
+
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read ``RAQIB_*`` variables (``os.environ`` by default)."""
@@ -151,6 +164,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         task_retry_delay=get("RAQIB_TASK_RETRY_DELAY") or "60",
         task_queue=(get("RAQIB_TASK_QUEUE") or "").strip() or None,
         crawl_parallelism=get("RAQIB_CRAWL_PARALLELISM") or "4",
+        extract_workers=get("RAQIB_EXTRACT_WORKERS") or "auto",
         max_record_bytes=int(_number("RAQIB_MAX_RECORD_BYTES", get("RAQIB_MAX_RECORD_BYTES"),
                                      4_000_000)),
         max_record_depth=int(_number("RAQIB_MAX_RECORD_DEPTH", get("RAQIB_MAX_RECORD_DEPTH"), 8)),

@@ -20,10 +20,13 @@ BINARY, MALFORMED = "binary_content", "malformed_html"
 TOO_LARGE, TRUNCATED, REDIRECT_LOOP, TIMEOUT = "too_large", "truncated", "redirect_loop", "timeout"
 CONNECTION, DOWNLOAD, ROBOTS = "connection_error", "download_error", "robots_forbidden"
 BAD_FEED, BAD_SITEMAP, NOT_HTML = "bad_feed", "bad_sitemap", "not_html"
+# the extraction worker died on the page (twice): not the page's fault for sure, tried next run
+EXTRACTION_CRASHED = "extraction_crashed"
 
 # reasons that count as errors in the summary (the others are the site's content)
 ERROR_REASONS = frozenset(
-    {TOO_LARGE, TRUNCATED, REDIRECT_LOOP, TIMEOUT, CONNECTION, DOWNLOAD, BAD_FEED, BAD_SITEMAP}
+    {TOO_LARGE, TRUNCATED, REDIRECT_LOOP, TIMEOUT, CONNECTION, DOWNLOAD, BAD_FEED, BAD_SITEMAP,
+     EXTRACTION_CRASHED}
 )
 # reasons after which a URL is not worth fetching again in later runs
 PERMANENT_REASONS = frozenset(

@@ -185,6 +185,7 @@ def crawl(
         "landing_dir": str(Path(landing_dir).resolve()) if landing_dir else "",
         "log_file": str(log_dir / f"crawl-{run_id}.log"),
         "scrapy_settings": dict(scrapy_settings or {}),
+        "extract_workers": settings.extraction_workers(),
     }
     env = dict(os.environ, RAQIB_HOME=str(settings.home))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -274,6 +275,7 @@ def run_job(job: Mapping[str, Any]) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings as ScrapySettings
 
+    from crawlers.extractor import Extractor
     from crawlers.spiders.outlet import OutletSpider
 
     scrapy_settings = ScrapySettings()
@@ -289,11 +291,12 @@ def run_job(job: Mapping[str, Any]) -> CrawlSummary:
     scrapy_settings.update(job.get("scrapy_settings") or {}, priority="cmdline")
     started = datetime.now(UTC)
     process = CrawlerProcess(scrapy_settings)
+    extractor = Extractor(job.get("extract_workers", 0))  # shared by the outlets' spiders
     crawlers = []
     for data in job["outlets"]:
         outlet = Outlet.model_validate(data)
         crawler = process.create_crawler(OutletSpider)
-        process.crawl(crawler, outlet=outlet)
+        process.crawl(crawler, outlet=outlet, extractor=extractor)
         crawlers.append((outlet.name, crawler))
     process.start()
     return CrawlSummary(

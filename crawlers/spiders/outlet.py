@@ -4,13 +4,13 @@ Feeds, sitemaps (and sitemap indexes, robots.txt ``Sitemap:`` lines) and
 section pages are fetched every run, with conditional GET. The article links
 they list are followed when they are on the outlet's domains, match its
 ``article_url_pattern`` and were not collected in an earlier run. Article
-pages become records through :func:`crawlers.extraction.extract_article`;
-pages that cannot be used are skipped with a reason (see :mod:`crawlers.report`).
+pages become records through :func:`crawlers.extraction.extract_article`, in the
+crawl's extraction workers (:mod:`crawlers.extractor`); pages that cannot be used
+are skipped with a reason (see :mod:`crawlers.report`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -28,6 +28,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
@@ -35,7 +36,8 @@ from twisted.python.failure import Failure
 from core.catalogue.outlets import Outlet
 from core.urls import clean_url, on_domains
 from crawlers import report
-from crawlers.extraction import extract_article, is_binary, looks_malformed
+from crawlers.extraction import is_binary
+from crawlers.extractor import ExtractionCrashed, Extractor
 from crawlers.listings import Link, NotAListing, feed_links, sitemap_links
 from crawlers.middlewares import CONDITIONAL
 from indexing.client import get_client
@@ -72,12 +74,14 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
 class OutletSpider(Spider):
     """Crawl one outlet described by an :class:`~core.catalogue.outlets.Outlet`.
 
-    Run it with ``crawler.crawl(outlet=Outlet(...))`` (a dict is validated too).
+    Run it with ``crawler.crawl(outlet=Outlet(...))`` (a dict is validated too), and
+    ``extractor=Extractor(n)`` to share extraction workers between spiders (default: inline).
     """
 
     name = "outlet"
 
-    def __init__(self, outlet: Outlet | dict[str, Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, outlet: Outlet | dict[str, Any], *args: Any,
+                 extractor: Extractor | None = None, **kwargs: Any) -> None:
         outlet = outlet if isinstance(outlet, Outlet) else Outlet.model_validate(outlet)
         kwargs.setdefault("name", f"outlet:{outlet.name}")  # tells crawlers apart in the log
         super().__init__(*args, **kwargs)
@@ -87,6 +91,8 @@ class OutletSpider(Spider):
         self._links = LinkExtractor(unique=True)  # domains and pattern: see wanted()
         self.extract_seconds: list[float] = []  # per article page, read by crawlers.run
         self.extract = True
+        self.extractor = extractor or Extractor(0)
+        self.extractor.open()
         self.seen: SeenUrls
 
     @classmethod
@@ -183,26 +189,31 @@ class OutletSpider(Spider):
         yield from self._articles(Link(link.url) for link in self._links.extract_links(response))
 
     # ------------------------------------------------------------ articles
-    def parse_article(self, response: Response, hints: dict[str, str | None]) -> Iterable[dict]:
+    async def parse_article(
+        self, response: Response, hints: dict[str, str | None]
+    ) -> AsyncIterator[dict]:
         if not self.extract:
             return
-        stats, url = self.crawler.stats, response.url
+        url = response.url
         if not isinstance(response, TextResponse):
             self._skip(report.NOT_HTML, url, response.headers.get("Content-Type", b"").decode())
             return
         if is_binary(response.body):
             self._skip(report.BINARY, url, "binary bytes served as text")
             return
-        started = time.perf_counter()
-        tree = response.selector.root
-        record = extract_article(tree, url, self.outlet, hints)
-        malformed = not (record["title"] and record["body"]) and looks_malformed(tree)
-        self.extract_seconds.append(time.perf_counter() - started)
-        if malformed:
+        try:
+            page = await self.extractor.extract(
+                response.text, url, get_base_url(response), self.outlet, hints
+            )
+        except ExtractionCrashed as exc:
+            self._skip(report.EXTRACTION_CRASHED, url, str(exc))
+            return
+        self.extract_seconds.append(page.seconds)
+        if page.malformed:
             self._skip(report.MALFORMED, url)
             return
-        stats.inc_value("raqib/articles_extracted")
-        yield record
+        self.crawler.stats.inc_value("raqib/articles_extracted")
+        yield page.record
 
     def _skip(self, reason: str, url: str, detail: str = "") -> None:
         report.note_skip(self.crawler.stats, reason, url, detail)
@@ -233,5 +244,6 @@ class OutletSpider(Spider):
         if request.url in chain or clean_url(request.url) in map(clean_url, chain):
             self._skip(report.REDIRECT_LOOP, chain[0], " -> ".join([*chain, request.url]))
 
-    def _on_closed(self, spider: Spider, reason: str) -> None:
+    async def _on_closed(self, spider: Spider, reason: str) -> None:
         self.client.close()
+        await self.extractor.close()
