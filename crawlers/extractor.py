@@ -12,7 +12,9 @@ order), so no thread of the crawl process waits for the GIL to hand pages over. 
 that dies (killed, out of memory, a crash in a C library) was working on the first page
 it had been sent: that page is tried again in a new worker, the pages queued behind it
 are sent to the others, and a page whose second try dies too raises
-:class:`ExtractionCrashed`, which the spider reports as a skip. The crawl goes on.
+:class:`ExtractionCrashed`, which the spider reports as a skip. A worker still on one
+page after ``timeout`` seconds (a page that makes a parser loop) is killed, and that page
+raises :class:`ExtractionCrashed` at once. The crawl goes on.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = ["ExtractionCrashed", "Extracted", "Extractor", "extract_page"]
 
 logger = logging.getLogger(__name__)
 TRIES = 2  # a page is sent to a worker at most this often
+TIMEOUT = 60.0  # seconds a worker may spend on one page
 WORKER = [sys.executable, "-m", "crawlers.extractor"]
 
 
@@ -76,6 +79,7 @@ class _Job:
     payload: bytes
     future: asyncio.Future[Extracted]
     deaths: int = 0  # workers that died while extracting this page
+    why: str = ""  # how the last one died
 
 
 @dataclass
@@ -83,6 +87,9 @@ class _Worker:
     process: asyncio.subprocess.Process
     sent: deque[_Job] = field(default_factory=deque)  # answered in this order
     reading: asyncio.Task[None] | None = None
+    since: float = 0.0  # when (loop time) the worker got to its first page in ``sent``
+    watch: asyncio.TimerHandle | None = None
+    timed_out: bool = False
 
 
 class Extractor:
@@ -90,12 +97,14 @@ class Extractor:
 
     Spiders that share it call :meth:`open` when they start and await :meth:`close` when
     they finish; the workers stop with the last one. ``command`` starts a worker (tests pass
-    one that dies).
+    one that dies); ``timeout`` bounds a worker's time on one page.
     """
 
-    def __init__(self, workers: int, command: Sequence[str] = WORKER) -> None:
+    def __init__(self, workers: int, command: Sequence[str] = WORKER,
+                 timeout: float = TIMEOUT) -> None:
         self.workers = max(0, workers)
         self.command = list(command)
+        self.timeout = timeout
         self.deaths = 0  # workers lost while working
         self._pool: list[_Worker] = []
         self._starting = asyncio.Lock()
@@ -127,6 +136,9 @@ class Extractor:
             if len(self._pool) < self.workers:
                 self._pool.append(await self._start_worker())
         worker = min(self._pool, key=lambda w: len(w.sent))
+        if not worker.sent:
+            worker.since = asyncio.get_running_loop().time()
+            self._watch(worker)
         worker.sent.append(job)
         assert worker.process.stdin is not None
         worker.process.stdin.write(len(job.payload).to_bytes(4, "big") + job.payload)
@@ -153,6 +165,7 @@ class Extractor:
             except (asyncio.IncompleteReadError, ConnectionError):
                 break
             job = worker.sent.popleft()
+            worker.since = asyncio.get_running_loop().time()
             try:
                 ok, value = pickle.loads(answer)
                 if ok:
@@ -168,21 +181,42 @@ class Extractor:
         if worker.sent:
             await self._resend(worker)
 
+    def _watch(self, worker: _Worker) -> None:
+        """Kill ``worker`` if it is still on its current page ``timeout`` s after it began."""
+        def check(since: float) -> None:
+            worker.watch = None
+            if not worker.sent or worker.process.returncode is not None:
+                return
+            if worker.since != since:
+                self._watch(worker)  # on another page now: watch that one
+            else:
+                worker.timed_out = True
+                worker.process.kill()
+
+        if worker.watch is None:
+            worker.watch = asyncio.get_running_loop().call_at(
+                worker.since + self.timeout, check, worker.since)
+
     async def _resend(self, worker: _Worker) -> None:
         """The worker died: its current page counts a death, the others are sent again."""
         self.deaths += 1
-        logger.warning("extraction worker %s died (exit status %s) with %d page(s) in hand, "
-                       "the first %s; sending them to another worker", worker.process.pid,
-                       worker.process.returncode, len(worker.sent), _url(worker.sent[0]))
-        worker.sent[0].deaths += 1
+        head = worker.sent[0]
+        if worker.timed_out:  # that page will not do better elsewhere
+            head.deaths, head.why = TRIES, f"took longer than {self.timeout:g} s"
+        else:
+            head.deaths += 1
+            times = " twice" if head.deaths > 1 else ""
+            head.why = f"died{times} (exit status {worker.process.returncode})"
+        logger.warning("extraction worker %s %s on %s with %d page(s) in hand; sending %s to "
+                       "another worker", worker.process.pid, head.why, _url(head),
+                       len(worker.sent), "them" if head.deaths < TRIES else "the others")
         while worker.sent:
             job = worker.sent.popleft()
             if job.future.done():
                 continue
             if job.deaths >= TRIES or self._users <= 0:
                 job.future.set_exception(ExtractionCrashed(
-                    f"the extraction worker died on this page {job.deaths} times "
-                    f"(exit status {worker.process.returncode})"))
+                    f"the extraction worker {job.why or 'was stopped'} on this page"))
             else:
                 await self._send(job)
 
@@ -193,6 +227,8 @@ class Extractor:
             return
         pool, self._pool = self._pool, []
         for worker in pool:
+            if worker.watch is not None:
+                worker.watch.cancel()
             if worker.process.stdin is not None:
                 worker.process.stdin.close()
         for worker in pool:

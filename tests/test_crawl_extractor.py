@@ -27,7 +27,7 @@ from tests.conftest import wipe_state
 OUTLET = Outlet(name="t", display_name="ت", domains=["t.org"], sitemaps=["http://t.org/s.xml"],
                 article_url_pattern="/a/", timezone="Asia/Beirut")
 
-# a worker that dies on pages whose URL ends in /die and fails on those ending in /raise
+# a worker that dies on pages whose URL ends in /die, fails on /raise and loops on /loop
 FRAGILE_WORKER = [sys.executable, "-c", """
 import os, sys
 import crawlers.extractor as worker
@@ -37,6 +37,8 @@ def fragile(html, url, *args):
         os._exit(7)
     if url.endswith("/raise"):
         raise ValueError("no article here: " + url)
+    while url.endswith("/loop"):
+        pass
     return real(html, url, *args)
 worker.extract_page = fragile
 sys.exit(worker.main())
@@ -66,11 +68,12 @@ def test_the_workers_setting() -> None:
             load_settings({"RAQIB_EXTRACT_WORKERS": bad}).extraction_workers()
 
 
-def test_a_page_that_kills_its_worker_is_skipped_and_the_others_come_back() -> None:
+def test_a_page_that_kills_or_hangs_its_worker_is_skipped_and_the_others_come_back() -> None:
     pages = [_page(n) for n in range(1, 13)]
+    pages[3] = ("http://t.org/a/loop", pages[3][1])
     pages[5] = ("http://t.org/a/die", pages[5][1])
     pages[8] = ("http://t.org/a/raise", pages[8][1])
-    extractor = Extractor(2, command=FRAGILE_WORKER)
+    extractor = Extractor(2, command=FRAGILE_WORKER, timeout=3.0)
     extractor.open()
 
     async def all_pages() -> list:
@@ -86,6 +89,10 @@ def test_a_page_that_kills_its_worker_is_skipped_and_the_others_come_back() -> N
     for (url, html), got in zip(pages, results, strict=True):
         if url.endswith("/die"):
             assert isinstance(got, ExtractionCrashed), got
+            assert "died twice (exit status 7)" in str(got)
+        elif url.endswith("/loop"):
+            assert isinstance(got, ExtractionCrashed), got
+            assert "took longer than 3 s" in str(got)
         elif url.endswith("/raise"):
             assert isinstance(got, ValueError) and "no article here" in str(got)
             assert any("in the extraction worker" in note for note in got.__notes__)
@@ -94,7 +101,7 @@ def test_a_page_that_kills_its_worker_is_skipped_and_the_others_come_back() -> N
             assert _without_clock(got.record) == _without_clock(inline.record)
             assert got.record["title"] and got.record["published_at"]
             assert got.malformed is inline.malformed
-    assert extractor.deaths == 2  # the page was tried twice, in two workers
+    assert extractor.deaths == 3  # /die was tried twice, /loop once
 
 
 def _crawl(site, outlets: list[Outlet], home: Path, workers: str, landing_dir: Path
