@@ -32,6 +32,7 @@ or writes files. Re-processing an article (same id, same fingerprint) gives the 
 from __future__ import annotations
 
 import hashlib
+import math
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -194,8 +195,22 @@ class Memory(Protocol):
         """Keep these entries for later lookups."""
 
 
+_DAY = 86_400
+_WINDOW_DAYS = math.ceil(WINDOW.total_seconds() / _DAY)  # days apart two events in it can be
+
+
+def _day(event: Event | None) -> int | None:
+    """The UTC day an event was published on (``None``: undated, inside every window)."""
+    return None if event is None or event.published is None else \
+        int(event.published.timestamp() // _DAY)
+
+
 class InMemory:
-    """A :class:`Memory` in this process: the newest ``max_entries`` articles."""
+    """A :class:`Memory` in this process: the newest ``max_entries`` articles.
+
+    Event bands are indexed per day of publication, so that a story lookup counts only
+    the articles of the days its window touches, however long the run.
+    """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
@@ -204,7 +219,8 @@ class InMemory:
         # band key -> id, or ids in the order they came (ties between candidates go to the
         # earlier article, whatever the process's hash seed)
         self._by_band: dict[str, str | dict[str, None]] = {}
-        self._by_event_band: dict[str, str | dict[str, None]] = {}
+        self._by_event_band: dict[tuple[int | None, str], str | dict[str, None]] = {}
+        self._days: Counter[int | None] = Counter()  # entries with event bands, per day
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -236,12 +252,16 @@ class InMemory:
 
     def same_event_candidates(self, event: Event) -> list[Entry]:
         """Those sharing the most event bands, published within the window of ``event``."""
-        near = (rid for rid in self._most_shared(event_bands(event), None, self._by_event_band)
+        day = _day(event)
+        days = ([*sorted(d for d in self._days if d is not None), None] if day is None else
+                [*range(day - _WINDOW_DAYS, day + _WINDOW_DAYS + 1), None])
+        keys = [(d, band) for band in event_bands(event) for d in days]
+        near = (rid for rid in self._most_shared(keys, None, self._by_event_band)
                 if _within_window(event, self._entries[rid].event))
         return [self._entries[rid] for rid in islice(near, STORY_CANDIDATES)]
 
-    def _most_shared(self, keys: Iterable[str], limit: int | None,
-                     index: dict[str, str | dict[str, None]] | None = None) -> list[str]:
+    def _most_shared(self, keys: Iterable, limit: int | None,
+                     index: dict | None = None) -> list[str]:
         """Ids sharing the most of ``keys``, best first."""
         index = self._by_band if index is None else index
         shared: Counter[str] = Counter()
@@ -262,8 +282,11 @@ class InMemory:
                 self._forget(rid)
             self._entries[rid] = entry
             self._by_fingerprint.setdefault(entry.fingerprint, rid)
+            if entry.event_bands:
+                self._days[_day(entry.event)] += 1
+            index: dict
             for index, keys in ((self._by_band, entry.bands),
-                                (self._by_event_band, entry.event_bands)):
+                                (self._by_event_band, _event_keys(entry))):
                 for key in keys:  # a key most often has one article: kept as a plain id
                     ids = index.setdefault(key, rid)
                     if ids is not rid and ids != rid:
@@ -278,8 +301,14 @@ class InMemory:
         entry = self._entries.pop(rid)
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
+        if entry.event_bands:
+            day = _day(entry.event)
+            self._days[day] -= 1
+            if not self._days[day]:
+                del self._days[day]
+        index: dict
         for index, keys in ((self._by_band, entry.bands),
-                            (self._by_event_band, entry.event_bands)):
+                            (self._by_event_band, _event_keys(entry))):
             for key in keys:
                 ids = index.get(key)
                 if ids == rid:
@@ -288,6 +317,11 @@ class InMemory:
                     ids.pop(rid, None)
                     if len(ids) == 1:
                         index[key] = next(iter(ids))
+
+
+def _event_keys(entry: Entry) -> list[tuple[int | None, str]]:
+    day = _day(entry.event)
+    return [(day, band) for band in entry.event_bands]
 
 
 def _within_window(event: Event, other: Event | None) -> bool:

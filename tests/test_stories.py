@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from core.catalogue import Catalogue
 from indexing.stories import merge_story, story_article
 from processing.boilerplate import Boilerplate, sentence_keys
-from processing.dedup import Deduper
+from processing.dedup import STORY_CANDIDATES, Deduper, InMemory, entry, sketch
 from processing.enrich import Enricher
 from processing.phrases import Doc
 from processing.places import PlaceTagger
@@ -111,6 +113,35 @@ def test_too_far_apart_in_time(places, kinds) -> None:
     later = event(record("b", PLANE_5_OTHER, published="2015-08-09T09:00:00+00:00"), places,
                   kinds)
     assert conflict(a, later) == "published too far apart" and not same_event(a, later)
+
+
+def test_story_candidates_are_those_inside_the_window_however_long_the_run(places, kinds
+                                                                          ) -> None:
+    """The memory indexes event bands per day: the days around an article are searched,
+    the exact 72-hour window decides, undated articles are inside every window."""
+    noon = datetime(2015, 8, 5, 12, tzinfo=UTC)
+    memory = InMemory()
+
+    def remember(rid: str, hours: float | None) -> None:
+        at = None if hours is None else (noon + timedelta(hours=hours)).isoformat()
+        rec = record(rid, BLAST, published=at)
+        memory.remember([entry(rid, sketch(rec), None, rid, event(rec, places, kinds))])
+
+    for hours in (-200, -73, -71, 0, 71.5, 73, 200):
+        remember(f"h{hours}", hours)
+    remember("undated", None)
+
+    def candidates(hours: float | None) -> set[str]:
+        at = None if hours is None else (noon + timedelta(hours=hours)).isoformat()
+        probe = event(record("probe", BLAST_TOLL, published=at), places, kinds)
+        return {e.id for e in memory.same_event_candidates(probe)}
+
+    assert candidates(0) == {"h-71", "h0", "h71.5", "undated"}
+    assert candidates(-250) == {"h-200", "undated"}
+    assert len(candidates(None)) == STORY_CANDIDATES  # an undated article: every day counts
+    remember("h0", 300)  # processed again, with another date: it moves
+    assert candidates(0) == {"h-71", "h71.5", "undated"}
+    assert "h0" in candidates(250)
 
 
 def test_learned_boilerplate_is_ignored_for_matching_not_removed(catalogue) -> None:
