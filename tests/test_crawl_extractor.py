@@ -158,6 +158,14 @@ def _workers_of(pid: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker through /proc")
 def test_a_worker_killed_mid_crawl_loses_no_article(es_client, tmp_path: Path) -> None:
     wipe_state(es_client)
@@ -167,13 +175,12 @@ def test_a_worker_killed_mid_crawl_loses_no_article(es_client, tmp_path: Path) -
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
             workers = _workers_of(os.getpid())
-            if workers:
-                time.sleep(2.0)  # warmed up, and well into the articles
+            if workers and _cpu_seconds(workers[0]) > 1.2:  # warmed up, into the articles
                 os.kill(workers[0], signal.SIGKILL)
                 killed.append(workers[0])
             time.sleep(0.05)
 
-    with serve(generated=800) as site:
+    with serve(generated=1500) as site:
         generated = Outlet(name="gen", display_name="مولد", domains=["127.0.0.1"],
                            sitemaps=[f"{site.url}/gen/sitemap.xml"],
                            article_url_pattern=r"/gen/news/\d+", timezone="Asia/Beirut")
@@ -182,7 +189,7 @@ def test_a_worker_killed_mid_crawl_loses_no_article(es_client, tmp_path: Path) -
         summary = _crawl(site, [generated], tmp_path / "home", "1", tmp_path / "landing")
         killer.join()
     assert killed, "no extraction worker was seen"
-    assert summary.articles_written == 800, summary.report()
-    assert len(_landed(tmp_path / "landing")) == 800
+    assert summary.articles_written == 1500, summary.report()
+    assert len(_landed(tmp_path / "landing")) == 1500
     log = Path(summary.log_file).read_text(encoding="utf-8")
     assert f"extraction worker {killed[0]} died" in log
