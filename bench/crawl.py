@@ -3,8 +3,8 @@
 Runs, in the same invocation and against the same server:
 
 1. the real crawl (fetch + extraction + landing pipeline), throttling off, extracting in
-   ``RAQIB_EXTRACT_WORKERS`` processes as ``raqib crawl`` does (``auto``: a core each but
-   one, at most four; ``0``: in the crawl process);
+   ``RAQIB_EXTRACT_WORKERS`` processes as ``raqib crawl`` does (``auto``: one on a
+   machine with two cores or more; ``0``: in the crawl process);
 2. the same spider with extraction switched off (``RAQIB_EXTRACT=False``):
    plain Scrapy fetching the same pages, the baseline.
 

@@ -119,10 +119,11 @@ class Settings:
 
     def extraction_workers(self) -> int:
         """Processes a crawl extracts pages in (``RAQIB_EXTRACT_WORKERS``; 0: in the crawl
-        process; ``auto``: one per core but the crawl's own, at most four)."""
+        process; ``auto``: one if the machine has another core for it: one worker keeps
+        up with what one crawl process fetches, see bench/crawl.py)."""
         value = self.extract_workers.strip().lower()
         if value in {"", "auto"}:
-            return max(0, min(4, (os.cpu_count() or 1) - 1))
+            return 1 if (os.cpu_count() or 1) > 1 else 0
         workers = _number("RAQIB_EXTRACT_WORKERS", value, 0)
         if workers < 0 or workers != int(workers):
             raise SettingsError(f"RAQIB_EXTRACT_WORKERS must be auto or a whole number ≥ 0, "

@@ -62,7 +62,7 @@ def test_the_workers_setting() -> None:
     assert load_settings({"RAQIB_EXTRACT_WORKERS": "0"}).extraction_workers() == 0
     assert load_settings({"RAQIB_EXTRACT_WORKERS": "3"}).extraction_workers() == 3
     auto = load_settings({}).extraction_workers()
-    assert auto == max(0, min(4, (os.cpu_count() or 1) - 1))
+    assert auto == (1 if (os.cpu_count() or 1) > 1 else 0)
     for bad in ("-1", "1.5", "many"):
         with pytest.raises(SettingsError, match="RAQIB_EXTRACT_WORKERS"):
             load_settings({"RAQIB_EXTRACT_WORKERS": bad}).extraction_workers()
