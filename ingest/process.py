@@ -167,6 +167,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         if not todo:
             return summary
         memory = EsMemory(client)
+        memory.publish()  # what a run that stopped before its end had stored
         boilerplate = Boilerplate()
         boilerplate.seed(boilerplate_counts(client))
         enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), memory, boilerplate)

@@ -7,6 +7,10 @@ words as keyword ``event_bands`` and its time as ``published``; its outlet and b
 sentence keys, from which each outlet's boilerplate is learned (:func:`boilerplate_counts`).
 A batch is looked up in one ``msearch``: per article, those sharing its fingerprint or the
 most of its band keys, and those sharing the most event bands within the story window.
+The index is refreshed only by :meth:`EsMemory.publish`, at the start and the end of a
+run: a run's lookups see what earlier runs stored, whatever the timing (its own articles
+it holds in memory), and Elasticsearch does not refresh the index every second while a
+run writes to it.
 This module only stores; the logic stays pure in :mod:`processing.dedup` and
 :mod:`processing.stories`.
 """
@@ -38,7 +42,8 @@ DEDUP = Index("raqib-dedup", {"fingerprint": KEYWORD, "bands": KEYWORD,
                               "signature": STORED_TEXT, "duplicate_of": KEYWORD,
                               "story_id": KEYWORD, "event_bands": KEYWORD, "published": DATE,
                               "undated": {"type": "boolean"},
-                              "event": STORED, "outlet": KEYWORD, "sentence_keys": KEYWORD})
+                              "event": STORED, "outlet": KEYWORD, "sentence_keys": KEYWORD},
+              settings={"refresh_interval": "-1"})  # refreshed by EsMemory.publish only
 _FIELDS = ["fingerprint", "signature", "duplicate_of", "story_id", "event", "outlet"]
 _STORY_FIELDS = [f for f in _FIELDS if f != "signature"]  # story candidates: no MinHash
 _DTYPE = np.dtype("uint64")
@@ -125,7 +130,7 @@ class EsMemory:
         guarded(lambda: bulk(self.client, actions), "recording near-duplicate state")
 
     def publish(self) -> None:
-        """Make everything remembered visible to the next worker's lookups (a refresh)."""
+        """Make everything remembered so far visible to lookups (a refresh)."""
         if not self.read_only:
             guarded(lambda: self.client.options(ignore_status=404).indices.refresh(
                 index=DEDUP.name), "refreshing near-duplicate state")

@@ -35,17 +35,19 @@ class StateError(RuntimeError):
 
 @dataclass
 class Index:
-    """One state index: its name and mapping (``dynamic: strict``)."""
+    """One state index: its name, mapping (``dynamic: strict``) and any index settings."""
 
     name: str
     properties: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
     _ready: set[int] = field(default_factory=set, repr=False)
 
     def ensure(self, client: Elasticsearch) -> str:
         """Install the template and create the index (once per client); return its name."""
         if id(client) in self._ready:
             return self.name
-        template = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+        template = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1",
+                                 **self.settings},
                     "mappings": {"dynamic": "strict", "properties": self.properties}}
 
         def install() -> None:
@@ -55,6 +57,8 @@ class Index:
             client.options(ignore_status=400).indices.create(index=self.name)
             # an index made by an older version gets the fields added since
             client.indices.put_mapping(index=self.name, properties=self.properties)
+            if self.settings:
+                client.indices.put_settings(index=self.name, settings=self.settings)
 
         guarded(install, f"creating the state index {self.name}")
         self._ready.add(id(client))

@@ -194,3 +194,29 @@ def test_landing_export_import_and_rebuild(home: Path, es_client: Elasticsearch)
     rebuilt = runner.invoke(app, ["process", "--rebuild"])
     assert "2 batch(es) processed" in " ".join(rebuilt.output.split())
     assert es_client.count(index="raqib-articles")["count"] == len(ids)
+
+
+def test_a_run_sees_what_an_interrupted_run_stored(home: Path, sample_record: dict,
+                                                   es_client: Elasticsearch):
+    """The near-duplicate memory is refreshed only at the start and the end of a run: what a
+    run that died before its end had stored is seen by the next one."""
+    from processing.dedup import Deduper
+    from state.dedup import DEDUP, EsMemory
+
+    stored = EsMemory(es_client)
+    deduper = Deduper(stored)
+    first = deduper.check(sample_record)
+    deduper.commit()  # stored, never published: the run died here
+    assert es_client.indices.get_settings(index=DEDUP.name)[DEDUP.name]["settings"][
+        "index"]["refresh_interval"] == "-1"
+    assert es_client.count(index=DEDUP.name)["count"] == 0  # not visible yet
+
+    copy = dict(sample_record, id="c" * 40, url=sample_record["url"] + "?copy=1",
+                canonical_url=sample_record["url"] + "?copy=1", outlet="copier")
+    _write(home / "archive" / "copier-run2.jsonl", [copy])
+    summary = process_landing(load_settings(), landing_dir=home / "archive")
+    assert summary.totals()["duplicates"] == 1
+    es_client.indices.refresh(index="raqib-articles")
+    hit = es_client.get(index="raqib-articles", id=copy["id"])["_source"]
+    assert hit["duplicate_of"] == sample_record["id"]
+    assert hit["story_id"] == first.story_id
