@@ -32,7 +32,9 @@ STORIES = Index("raqib-stories", {
     "id": KEYWORD, "headline": {"type": "text"}, "first_report": STORED,
     "first_seen": DATE, "last_update": DATE, "article_count": {"type": "integer"},
     "outlet_count": {"type": "integer"}, "outlets": STORED, "outlet_names": KEYWORD,
-    "topics": KEYWORD, "places": KEYWORD, "article_ids": KEYWORD, "timeline": STORED})
+    "topics": KEYWORD, "places": KEYWORD, "article_ids": KEYWORD, "timeline": STORED},
+    # rewritten every batch: raqib process refreshes it at its end, searches may lag as long
+    settings={"refresh_interval": "30s"})
 TIMELINE = 50
 _RETRIES = 5
 

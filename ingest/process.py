@@ -28,7 +28,7 @@ from core.record import RecordError, RecordLimits, read_jsonl
 from core.settings import Settings, load_settings
 from indexing.bulk import IndexingError, index_records
 from indexing.client import get_client
-from indexing.stories import update_stories
+from indexing.stories import STORIES, update_stories
 from indexing.templates import ALIAS
 from processing.boilerplate import Boilerplate
 from processing.enrich import Enricher, fewer_collections
@@ -196,7 +196,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         if progress:
             progress(todo[-1].label, len(summary.batches), len(todo))
     if summary.batches:
-        client.options(ignore_status=404).indices.refresh(index=ALIAS)
+        client.options(ignore_status=404).indices.refresh(index=[ALIAS, STORIES.name])
     return summary
 
 

@@ -49,8 +49,7 @@ def processed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_state) -> l
                                            for r in part), encoding="utf-8")
     summary = process_landing(landing_dir=folder)
     assert summary.error is None and len(summary.batches) == 2
-    fresh_state.indices.refresh(index="raqib-stories")
-    return recs
+    return recs  # searchable now: the run refreshes the story records at its end
 
 
 def test_story_records_say_who_was_first_and_who_followed(processed, es_client):
