@@ -76,6 +76,7 @@ def extract_page(
 # ------------------------------------------------------------------ crawl side
 @dataclass
 class _Job:
+    url: str
     payload: bytes
     future: asyncio.Future[Extracted]
     deaths: int = 0  # workers that died while extracting this page
@@ -126,7 +127,7 @@ class Extractor:
         if not self.workers:
             return extract_page(html, url, base_url, outlet, hints)
         args = (html, url, base_url, outlet, dict(hints or {}))
-        job = _Job(pickle.dumps(args, pickle.HIGHEST_PROTOCOL),
+        job = _Job(url, pickle.dumps(args, pickle.HIGHEST_PROTOCOL),
                    asyncio.get_running_loop().create_future())
         await self._send(job)
         return await job.future
@@ -208,7 +209,7 @@ class Extractor:
             times = " twice" if head.deaths > 1 else ""
             head.why = f"died{times} (exit status {worker.process.returncode})"
         logger.warning("extraction worker %s %s on %s with %d page(s) in hand; sending %s to "
-                       "another worker", worker.process.pid, head.why, _url(head),
+                       "another worker", worker.process.pid, head.why, head.url,
                        len(worker.sent), "them" if head.deaths < TRIES else "the others")
         while worker.sent:
             job = worker.sent.popleft()
@@ -234,10 +235,6 @@ class Extractor:
         for worker in pool:
             if worker.reading is not None:
                 await worker.reading
-
-
-def _url(job: _Job) -> str:
-    return pickle.loads(job.payload)[1]
 
 
 # ------------------------------------------------------------------ worker side
