@@ -34,10 +34,10 @@ from __future__ import annotations
 import hashlib
 import math
 import zlib
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -195,32 +195,37 @@ class Memory(Protocol):
         """Keep these entries for later lookups."""
 
 
-_DAY = 86_400
-_WINDOW_DAYS = math.ceil(WINDOW.total_seconds() / _DAY)  # days apart two events in it can be
+_WEEK = 7 * 86_400  # event bands are indexed per week: a story window touches one or two
+_WINDOW_SECONDS = WINDOW.total_seconds()
 
 
-def _day(event: Event | None) -> int | None:
-    """The UTC day an event was published on (``None``: undated, inside every window)."""
+def _week(event: Event | None) -> int | None:
+    """The week an event was published in (``None``: undated, inside every window)."""
     return None if event is None or event.published is None else \
-        int(event.published.timestamp() // _DAY)
+        int(event.published.timestamp() // _WEEK)
 
 
 class InMemory:
     """A :class:`Memory` in this process: the newest ``max_entries`` articles.
 
-    Event bands are indexed per day of publication, so that a story lookup counts only
-    the articles of the days its window touches, however long the run.
+    Every entry gets a sequence number in the order it came; each LSH key maps to the
+    numbers of the entries that have it (one number, or an array of them), so that counting
+    the keys candidates share is one numpy pass, and ties go to the earlier article,
+    whatever the process's hash seed. Event bands are indexed per week of publication, so
+    that a story lookup counts only the articles of the one or two weeks its window
+    touches, however long the run.
     """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._by_fingerprint: dict[str, str] = {}
-        # band key -> id, or ids in the order they came (ties between candidates go to the
-        # earlier article, whatever the process's hash seed)
-        self._by_band: dict[str, str | dict[str, None]] = {}
-        self._by_event_band: dict[tuple[int | None, str], str | dict[str, None]] = {}
-        self._days: Counter[int | None] = Counter()  # entries with event bands, per day
+        self._seq_of: dict[str, int] = {}
+        self._id_of: dict[int, str] = {}
+        self._published = array("d")  # per sequence number: publication time, NaN if none
+        self._by_band: dict[str, _Postings] = {}
+        self._by_event_band: dict[tuple[int | None, str], _Postings] = {}
+        self._weeks: Counter[int | None] = Counter()  # entries with event bands, per week
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -252,28 +257,42 @@ class InMemory:
 
     def same_event_candidates(self, event: Event) -> list[Entry]:
         """Those sharing the most event bands, published within the window of ``event``."""
-        day = _day(event)
-        days = ([*sorted(d for d in self._days if d is not None), None] if day is None else
-                [*range(day - _WINDOW_DAYS, day + _WINDOW_DAYS + 1), None])
-        keys = [(d, band) for band in event_bands(event) for d in days]
-        near = (rid for rid in self._most_shared(keys, None, self._by_event_band)
-                if _within_window(event, self._entries[rid].event))
-        return [self._entries[rid] for rid in islice(near, STORY_CANDIDATES)]
+        at = event.published.timestamp() if event.published is not None else None
+        weeks = [w for w in self._weeks if w is None or at is None
+                 or (at - _WINDOW_SECONDS) // _WEEK <= w <= (at + _WINDOW_SECONDS) // _WEEK]
+        keys = [(w, band) for band in event_bands(event) for w in weeks]
+        return [self._entries[rid] for rid in
+                self._most_shared(keys, STORY_CANDIDATES, self._by_event_band, at)]
 
-    def _most_shared(self, keys: Iterable, limit: int | None,
-                     index: dict | None = None) -> list[str]:
-        """Ids sharing the most of ``keys``, best first."""
+    def _most_shared(self, keys: Iterable, limit: int | None = None,
+                     index: dict | None = None, at: float | None = None) -> list[str]:
+        """Ids sharing the most of ``keys``, best first (the earlier article on a tie);
+        ``at``: only those published within the story window of this time (or undated)."""
         index = self._by_band if index is None else index
-        shared: Counter[str] = Counter()
+        found = array("q")
         for key in keys:
-            ids = index.get(key)
-            if ids is None:
-                continue
-            if isinstance(ids, str):
-                shared[ids] += 1
-            else:
-                shared.update(ids.keys())
-        return [rid for rid, _ in shared.most_common(limit)]
+            seqs = index.get(key)
+            if seqs is not None:
+                if isinstance(seqs, int):
+                    found.append(seqs)
+                else:
+                    found.extend(seqs)
+        seqs = np.frombuffer(found, dtype=np.int64)
+        if at is not None and len(seqs):
+            published = np.frombuffer(self._published, dtype=np.float64)[seqs]
+            seqs = seqs[np.isnan(published) | (np.abs(published - at) <= _WINDOW_SECONDS)]
+        if not len(seqs):
+            return []
+        low = int(seqs.min())
+        if int(seqs.max()) - low < 8 * len(seqs) + 4096:  # counting by position is cheaper
+            counts = np.bincount(seqs - low)
+            unique = np.flatnonzero(counts)
+            counts = counts[unique]
+            unique += low
+        else:
+            unique, counts = np.unique(seqs, return_counts=True)
+        best = unique[np.argsort(-counts, kind="stable")[:limit]]  # unique is in seq order
+        return [self._id_of[seq] for seq in best.tolist()]
 
     def remember(self, entries: Sequence[Entry]) -> None:
         for entry in entries:
@@ -281,55 +300,61 @@ class InMemory:
             if rid in self._entries:
                 self._forget(rid)
             self._entries[rid] = entry
+            seq = len(self._published)
+            self._seq_of[rid], self._id_of[seq] = seq, rid
+            self._published.append(_timestamp(entry.event))
             self._by_fingerprint.setdefault(entry.fingerprint, rid)
             if entry.event_bands:
-                self._days[_day(entry.event)] += 1
+                self._weeks[_week(entry.event)] += 1
             index: dict
             for index, keys in ((self._by_band, entry.bands),
                                 (self._by_event_band, _event_keys(entry))):
-                for key in keys:  # a key most often has one article: kept as a plain id
-                    ids = index.setdefault(key, rid)
-                    if ids is not rid and ids != rid:
-                        if isinstance(ids, str):
-                            index[key] = {ids: None, rid: None}
-                        else:
-                            ids[rid] = None
+                for key in keys:  # a key most often has one article: kept as a plain number
+                    seqs = index.setdefault(key, seq)
+                    if isinstance(seqs, int):
+                        if seqs != seq:
+                            index[key] = array("q", (seqs, seq))
+                    else:
+                        seqs.append(seq)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
     def _forget(self, rid: str) -> None:
         entry = self._entries.pop(rid)
+        seq = self._seq_of.pop(rid)
+        del self._id_of[seq]
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
         if entry.event_bands:
-            day = _day(entry.event)
-            self._days[day] -= 1
-            if not self._days[day]:
-                del self._days[day]
+            week = _week(entry.event)
+            self._weeks[week] -= 1
+            if not self._weeks[week]:
+                del self._weeks[week]
         index: dict
         for index, keys in ((self._by_band, entry.bands),
                             (self._by_event_band, _event_keys(entry))):
             for key in keys:
-                ids = index.get(key)
-                if ids == rid:
+                seqs = index[key]
+                if isinstance(seqs, int):
                     del index[key]
-                elif isinstance(ids, dict):
-                    ids.pop(rid, None)
-                    if len(ids) == 1:
-                        index[key] = next(iter(ids))
+                else:
+                    seqs.remove(seq)
+                    if len(seqs) == 1:
+                        index[key] = seqs[0]
+
+
+_Postings = int | array  # the sequence number of the one entry with a key, or of several
+
+
+def _timestamp(event: Event | None) -> float:
+    """When an event was published (POSIX seconds); NaN when unknown."""
+    return math.nan if event is None or event.published is None else \
+        event.published.timestamp()
 
 
 def _event_keys(entry: Entry) -> list[tuple[int | None, str]]:
-    day = _day(entry.event)
-    return [(day, band) for band in entry.event_bands]
-
-
-def _within_window(event: Event, other: Event | None) -> bool:
-    if other is None:
-        return False
-    if event.published is None or other.published is None:
-        return True
-    return abs(event.published - other.published) <= WINDOW
+    week = _week(entry.event)
+    return [(week, band) for band in entry.event_bands]
 
 
 @dataclass(frozen=True)
@@ -392,11 +417,19 @@ class Deduper:
         """This run's version of an article, else the one the memory had."""
         return self._session.get([rid])[0] if rid in self._session else self._known.get(rid)
 
-    def commit(self) -> None:
-        """Hand what this batch saw to the memory (call once the batch is stored)."""
-        if self._pending and self.memory is not self._session:
-            self.memory.remember(list(self._pending.values()))
+    def take_pending(self) -> list[Entry]:
+        """The entries of the articles classified since the last call or commit, taken
+        out of the pending ones: :meth:`commit` them once those articles are stored."""
+        entries = list(self._pending.values())
         self._pending.clear()
+        return entries
+
+    def commit(self, entries: Sequence[Entry] | None = None) -> None:
+        """Hand what was classified to the memory (call once the articles are stored):
+        ``entries`` from :meth:`take_pending`, or by default every pending one."""
+        entries = self.take_pending() if entries is None else entries
+        if entries and self.memory is not self._session:
+            self.memory.remember(entries)
 
     def __len__(self) -> int:
         return len(self._session)

@@ -148,7 +148,7 @@ def test_candidates_equally_close_come_in_the_order_they_were_seen(sample_text: 
     for order in (["b", "a", "d", "c", "f", "e"], ["a", "b", "c", "d", "e", "f"]):
         memory = InMemory()
         memory.remember([entry(rid, sk, None, rid, None) for rid in order])
-        assert memory._most_shared(sk.bands, None) == order
+        assert memory._most_shared(sk.bands) == order
 
 
 def test_threshold_is_a_fraction() -> None:
