@@ -1,12 +1,14 @@
 """From the landing zone to the index: enrich and index every batch not processed yet.
 
 A batch is a landed crawl run of one outlet (:mod:`state.landing`) or, with
-``landing_dir``, one JSONL file of a folder. Each batch is processed whole: its records are
-bounded and parsed (a bad line is skipped with its reason), enriched (near-duplicates and
-stories looked up in the shared :mod:`state.dedup`), indexed, merged into the story
-records (:mod:`indexing.stories`), and only then recorded in the
-processed ledger (:mod:`state.ledger`, keyed by content) — a batch that failed midway is
-retried whole next time, which is safe because ids are idempotent.
+``landing_dir``, one JSONL file of a folder. Its records are bounded and parsed (a bad line
+is skipped with its reason) and go ``CHUNK`` at a time through enrichment (near-duplicates
+and stories looked up in the shared :mod:`state.dedup`); each enriched chunk is indexed,
+remembered in :mod:`state.dedup` and merged into the story records (:mod:`indexing.stories`)
+by a storing thread while the next chunk is enriched. Only when its last chunk is stored is
+the batch recorded in the processed ledger (:mod:`state.ledger`, keyed by content) — a
+batch that failed midway is retried whole next time, which is safe because ids are
+idempotent and an article processed again gets the same answer.
 
 One worker processes at a time: the ``process`` lease (:mod:`state.leases`) is held for
 the run and renewed after each batch; a second worker waits for it (``wait`` seconds), then
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
@@ -31,6 +35,7 @@ from indexing.client import get_client
 from indexing.stories import STORIES, update_stories
 from indexing.templates import ALIAS
 from processing.boilerplate import Boilerplate
+from processing.dedup import Entry
 from processing.enrich import Enricher, fewer_collections
 from state import landing, ledger
 from state.deadletter import DeadLetter
@@ -42,6 +47,7 @@ from state.upgrade import import_legacy
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (batch, batches done, batches to do)
+CHUNK = 500  # records enriched, then stored, at a time (one bulk request of articles)
 
 
 @dataclass
@@ -171,33 +177,103 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
         boilerplate = Boilerplate()
         boilerplate.seed(boilerplate_counts(client))
         enricher = Enricher(catalogue.taxonomy(), catalogue.gazetteer(), memory, boilerplate)
-        worker = worker_id()
-        for number, source in enumerate(todo):
-            if progress:
-                progress(source.label, number, len(todo))
-            lease.renew()
-            result = BatchResult(source=source.label)
+        with _Storer() as storer:
             try:
-                records = list(enricher.enrich(source.read(result)))
-                result.duplicates = sum(1 for r in records if r.get("duplicate_of"))
-                dead = DeadLetter(client, source.key)
-                counts = index_records(records, client, dead_letter=dead)
-                enricher.commit()
-                update_stories(client, [r for r in records if r.get("id") not in dead.rejected])
-            except (IndexingError, StateError) as exc:
-                summary.error = f"{source.label}: {exc}"
-                log.error("indexing stopped at %s: %s", source.label, exc)
-                break
-            result.created, result.updated = counts.created, counts.updated
-            result.failed = counts.failed
-            ledger.record(client, source.key, source.label, worker, vars(result))
-            summary.batches.append(result)
+                for number, source in enumerate(todo):
+                    if progress:
+                        progress(source.label, number, len(todo))
+                    lease.renew()
+                    _process_batch(client, enricher, storer, source, summary)
+                storer.wait()
+            except _StoreFailed as failed:
+                summary.error = f"{failed.label}: {failed.cause}"
+                log.error("indexing stopped at %s: %s", failed.label, failed.cause)
         memory.publish()  # before the lease goes: the next worker sees this run's articles
         if progress:
             progress(todo[-1].label, len(summary.batches), len(todo))
     if summary.batches:
         client.options(ignore_status=404).indices.refresh(index=[ALIAS, STORIES.name])
     return summary
+
+
+def _process_batch(client: Elasticsearch, enricher: Enricher, storer: _Storer,
+                   source: _Source, summary: ProcessSummary) -> None:
+    """Enrich one batch ``CHUNK`` records at a time, each chunk stored by ``storer`` while
+    the next is enriched; the batch is recorded as done (and added to ``summary``) after
+    its last chunk. Raises :class:`_StoreFailed` for this batch or an earlier one."""
+    result = BatchResult(source=source.label)
+    dead = DeadLetter(client, source.key)
+    records = enricher.enrich(source.read(result))
+    try:
+        while chunk := list(islice(records, CHUNK)):
+            seen = enricher.take_seen()
+            storer.submit(source.label, lambda chunk=chunk, seen=seen: _store_chunk(
+                client, enricher, chunk, seen, dead, result))
+    except StateError as exc:  # the enrichment's lookups: this batch failed
+        storer.wait()  # an earlier batch's failure comes first
+        raise _StoreFailed(source.label, exc) from exc
+    storer.submit(source.label, lambda: _record_batch(client, source, result, summary))
+
+
+def _store_chunk(client: Elasticsearch, enricher: Enricher, records: list[dict],
+                 seen: list[Entry], dead: DeadLetter, result: BatchResult) -> None:
+    """Index enriched records, then remember them for later lookups, then merge them into
+    their stories (in the storing thread)."""
+    counts = index_records(records, client, dead_letter=dead)
+    enricher.commit(seen)
+    update_stories(client, [r for r in records if r.get("id") not in dead.rejected])
+    result.created += counts.created
+    result.updated += counts.updated
+    result.failed += counts.failed
+    result.duplicates += sum(1 for r in records if r.get("duplicate_of"))
+
+
+def _record_batch(client: Elasticsearch, source: _Source, result: BatchResult,
+                  summary: ProcessSummary) -> None:
+    """Mark a batch done once all its chunks are stored (in the storing thread)."""
+    ledger.record(client, source.key, source.label, worker_id(), vars(result))
+    summary.batches.append(result)
+
+
+class _StoreFailed(Exception):
+    """A batch the cluster could not take (``label``), and why (``cause``)."""
+
+    def __init__(self, label: str, cause: Exception) -> None:
+        super().__init__(f"{label}: {cause}")
+        self.label, self.cause = label, cause
+
+
+class _Storer:
+    """Stores chunks in one background thread, in the order they come, at most one in
+    flight: the cluster's time to take a chunk overlaps the enrichment of the next.
+    Leaving the ``with`` block waits for the chunk in flight."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="raqib-store")
+        self._inflight: tuple[str, Future] | None = None
+
+    def __enter__(self) -> _Storer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def submit(self, label: str, task: Callable[[], None]) -> None:
+        """Run ``task`` (of batch ``label``) once the one in flight is done; raise
+        :class:`_StoreFailed` if that one failed."""
+        self.wait()
+        self._inflight = (label, self._pool.submit(task))
+
+    def wait(self) -> None:
+        """Wait for the task in flight; :class:`_StoreFailed` if the cluster failed it."""
+        if self._inflight is None:
+            return
+        label, future = self._inflight
+        self._inflight = None
+        try:
+            future.result()
+        except (IndexingError, StateError) as exc:
+            raise _StoreFailed(label, exc) from exc
 
 
 __all__ = ["BatchResult", "LeaseBusy", "ProcessSummary", "folder_files", "process_landing",

@@ -24,7 +24,7 @@ from core.catalogue.places import Gazetteer
 from core.catalogue.topics import Taxonomy
 from core.record import RecordError, RecordLimits, read_jsonl
 from processing.boilerplate import Boilerplate, sentence_keys
-from processing.dedup import Article, Deduper, Memory, article_text
+from processing.dedup import Article, Deduper, Entry, Memory, article_text
 from processing.language import language_of_record
 from processing.phrases import Doc
 from processing.places import PlaceTagger
@@ -95,9 +95,15 @@ class Enricher:
         while batch := list(islice(it, BATCH)):
             yield from self.enrich_batch(batch)
 
-    def commit(self) -> None:
-        """Hand what was seen to the memory (call once the records are stored)."""
-        self.deduper.commit()
+    def take_seen(self) -> list[Entry]:
+        """What the records enriched since the last call or commit add to the memory;
+        :meth:`commit` it once they are stored (while the next records are enriched)."""
+        return self.deduper.take_pending()
+
+    def commit(self, seen: list[Entry] | None = None) -> None:
+        """Hand what was seen to the memory (call once the records are stored): ``seen``
+        from :meth:`take_seen`, or by default everything enriched since the last commit."""
+        self.deduper.commit(seen)
 
 
 @contextmanager

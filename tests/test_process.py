@@ -220,3 +220,43 @@ def test_a_run_sees_what_an_interrupted_run_stored(home: Path, sample_record: di
     hit = es_client.get(index="raqib-articles", id=copy["id"])["_source"]
     assert hit["duplicate_of"] == sample_record["id"]
     assert hit["story_id"] == first.story_id
+
+
+def test_a_batch_is_stored_chunk_by_chunk_and_one_that_failed_midway_is_done_again(
+        home: Path, es_client: Elasticsearch, monkeypatch: pytest.MonkeyPatch):
+    """Chunks are stored while the next is enriched; a chunk the cluster cannot take stops
+    the run with its batch pending (the chunks before it stay indexed), and the next run
+    does the batch again whole: every article indexed and in a story once."""
+    import ingest.process
+
+    monkeypatch.setattr(ingest.process, "CHUNK", 2)
+    places = ["الرقة", "حلب", "الموصل", "الرمادي", "تدمر"]
+    articles = [make_record(f"https://www.aljazeera.net/news/2015/5/21/{n}", f"غارة على {place}",
+                            f"شنت طائرات التحالف الدولي غارات على مواقع داعش في {place}.",
+                            outlet="aljazeera", outlet_name="الجزيرة")
+                for n, place in enumerate(places)]
+    articles[2]["published_at"] = "2015-05-21+00:00"  # rejected: goes to the dead letter
+    _write(home / "archive" / "1.jsonl", articles)
+    _write(home / "archive" / "2.jsonl", [dict(articles[0], id="d" * 40, outlet="copier",
+                                               url=articles[0]["url"] + "?copy")])
+    blocked = DEAD_LETTER.ensure(es_client)
+    es_client.indices.put_settings(index=blocked, settings={"index.blocks.write": True})
+
+    stopped = process_landing(landing_dir=home / "archive")
+    assert stopped.batches == [] and stopped.error and stopped.error.startswith("1.jsonl: ")
+    es_client.indices.refresh(index="raqib-articles")
+    indexed = {h["_id"] for h in es_client.search(index="raqib-articles")["hits"]["hits"]}
+    assert indexed == {articles[0]["id"], articles[1]["id"], articles[3]["id"]}  # chunks 1, 2
+
+    es_client.indices.put_settings(index=blocked, settings={"index.blocks.write": False})
+    resumed = process_landing(landing_dir=home / "archive")
+    assert resumed.error is None and [b.source for b in resumed.batches] == ["1.jsonl",
+                                                                            "2.jsonl"]
+    assert [(b.records, b.created, b.updated, b.failed) for b in resumed.batches] == [
+        (5, 1, 3, 1), (1, 1, 0, 0)]
+    assert resumed.batches[1].duplicates == 1
+    es_client.indices.refresh(index="raqib-articles,raqib-stories")
+    assert es_client.count(index="raqib-articles")["count"] == 5
+    stories = es_client.search(index="raqib-stories", size=20)["hits"]["hits"]
+    in_stories = sorted(i for s in stories for i in s["_source"]["article_ids"])
+    assert in_stories == sorted([a["id"] for n, a in enumerate(articles) if n != 2] + ["d" * 40])
