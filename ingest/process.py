@@ -19,6 +19,7 @@ ingest DAG all call :func:`process_landing`.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -212,7 +213,8 @@ def _process_batch(client: Elasticsearch, enricher: Enricher, storer: _Storer,
     except StateError as exc:  # the enrichment's lookups: this batch failed
         storer.wait()  # an earlier batch's failure comes first
         raise _StoreFailed(source.label, exc) from exc
-    storer.submit(source.label, lambda: _record_batch(client, source, result, summary))
+    storer.submit(source.label, lambda: _record_batch(client, source, result, summary),
+                  chunk=False)
 
 
 def _store_chunk(client: Elasticsearch, enricher: Enricher, records: list[dict],
@@ -244,13 +246,18 @@ class _StoreFailed(Exception):
 
 
 class _Storer:
-    """Stores chunks in one background thread, in the order they come, at most one in
-    flight: the cluster's time to take a chunk overlaps the enrichment of the next.
-    Leaving the ``with`` block waits for the chunk in flight."""
+    """Runs storing tasks in one background thread, in the order they come, while the main
+    thread enriches: the cluster's time to take a chunk overlaps the enrichment of the
+    next. At most ``MAX_CHUNKS`` chunks wait or run at a time. Once a task fails, the ones
+    after it are skipped: a batch is never recorded as done after a chunk of it (or of an
+    earlier batch) failed. Leaving the ``with`` block waits for what is in flight."""
+
+    MAX_CHUNKS = 2
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="raqib-store")
-        self._inflight: tuple[str, Future] | None = None
+        self._inflight: deque[tuple[str, Future, bool]] = deque()  # label, task, a chunk?
+        self._failed = False
 
     def __enter__(self) -> _Storer:
         return self
@@ -258,18 +265,31 @@ class _Storer:
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True)
 
-    def submit(self, label: str, task: Callable[[], None]) -> None:
-        """Run ``task`` (of batch ``label``) once the one in flight is done; raise
-        :class:`_StoreFailed` if that one failed."""
-        self.wait()
-        self._inflight = (label, self._pool.submit(task))
+    def submit(self, label: str, task: Callable[[], None], chunk: bool = True) -> None:
+        """Queue ``task`` of batch ``label`` (``chunk``: it holds records, and waits for
+        room); raise :class:`_StoreFailed` if a task before it failed."""
+        while self._inflight and (self._inflight[0][1].done() or chunk and sum(
+                c for _, _, c in self._inflight) >= self.MAX_CHUNKS):
+            self._settle()
+        self._inflight.append((label, self._pool.submit(self._run, task), chunk))
 
     def wait(self) -> None:
-        """Wait for the task in flight; :class:`_StoreFailed` if the cluster failed it."""
-        if self._inflight is None:
+        """Wait for every queued task; :class:`_StoreFailed` if the cluster failed one."""
+        while self._inflight:
+            self._settle()
+
+    def _run(self, task: Callable[[], None]) -> None:
+        if self._failed:
             return
-        label, future = self._inflight
-        self._inflight = None
+        try:
+            task()
+        except BaseException:
+            self._failed = True
+            raise
+
+    def _settle(self) -> None:
+        """Wait for the oldest task; raise what it raised."""
+        label, future, _ = self._inflight.popleft()
         try:
             future.result()
         except (IndexingError, StateError) as exc:
