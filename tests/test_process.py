@@ -260,3 +260,29 @@ def test_a_batch_is_stored_chunk_by_chunk_and_one_that_failed_midway_is_done_aga
     stories = es_client.search(index="raqib-stories", size=20)["hits"]["hits"]
     in_stories = sorted(i for s in stories for i in s["_source"]["article_ids"])
     assert in_stories == sorted([a["id"] for n, a in enumerate(articles) if n != 2] + ["d" * 40])
+
+
+def test_tasks_queued_behind_a_failed_store_are_skipped():
+    """The storing thread runs tasks in order; once one fails, the ones queued behind it
+    (a batch's ledger record, the next batch's chunks) do not run, and the failure is
+    raised with its batch's label."""
+    import threading
+
+    from ingest.process import _StoreFailed, _Storer
+
+    release, ran = threading.Event(), []
+
+    def fails() -> None:
+        release.wait(5)
+        raise StateError("the cluster refused the chunk")
+
+    with _Storer() as storer:
+        storer.submit("1.jsonl", lambda: ran.append("chunk 1"))
+        storer.submit("2.jsonl", fails)
+        storer.submit("2.jsonl", lambda: ran.append("ledger 2"), chunk=False)
+        storer.submit("3.jsonl", lambda: ran.append("chunk 3"))
+        release.set()
+        with pytest.raises(_StoreFailed) as failed:
+            storer.wait()
+    assert failed.value.label == "2.jsonl" and "refused" in str(failed.value.cause)
+    assert ran == ["chunk 1"]
