@@ -268,8 +268,9 @@ class _Storer:
     def submit(self, label: str, task: Callable[[], None], chunk: bool = True) -> None:
         """Queue ``task`` of batch ``label`` (``chunk``: it holds records, and waits for
         room); raise :class:`_StoreFailed` if a task before it failed."""
-        while self._inflight and (self._inflight[0][1].done() or chunk and sum(
-                c for _, _, c in self._inflight) >= self.MAX_CHUNKS):
+        while self._inflight and self._inflight[0][1].done():
+            self._settle()  # finished: a failure comes out now
+        while chunk and sum(c for _, _, c in self._inflight) >= self.MAX_CHUNKS:
             self._settle()
         self._inflight.append((label, self._pool.submit(self._run, task), chunk))
 

@@ -199,10 +199,16 @@ _WEEK = 7 * 86_400  # event bands are indexed per week: a story window touches o
 _WINDOW_SECONDS = WINDOW.total_seconds()
 
 
+def _timestamp(event: Event | None) -> float:
+    """When an event was published (POSIX seconds); NaN when unknown."""
+    return math.nan if event is None or event.published is None else \
+        event.published.timestamp()
+
+
 def _week(event: Event | None) -> int | None:
     """The week an event was published in (``None``: undated, inside every window)."""
-    return None if event is None or event.published is None else \
-        int(event.published.timestamp() // _WEEK)
+    at = _timestamp(event)
+    return None if math.isnan(at) else int(at // _WEEK)
 
 
 class InMemory:
@@ -344,12 +350,6 @@ class InMemory:
 
 
 _Postings = int | array  # the sequence number of the one entry with a key, or of several
-
-
-def _timestamp(event: Event | None) -> float:
-    """When an event was published (POSIX seconds); NaN when unknown."""
-    return math.nan if event is None or event.published is None else \
-        event.published.timestamp()
 
 
 def _event_keys(entry: Entry) -> list[tuple[int | None, str]]:

@@ -117,7 +117,7 @@ def test_too_far_apart_in_time(places, kinds) -> None:
 
 def test_story_candidates_are_those_inside_the_window_however_long_the_run(places, kinds
                                                                           ) -> None:
-    """The memory indexes event bands per day: the days around an article are searched,
+    """The memory indexes event bands per week: the weeks around an article are searched,
     the exact 72-hour window decides, undated articles are inside every window."""
     noon = datetime(2015, 8, 5, 12, tzinfo=UTC)
     memory = InMemory()
