@@ -36,7 +36,8 @@ import math
 import zlib
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -380,13 +381,20 @@ class Deduper:
         self.memory = memory if memory is not None else self._session
         self._known: dict[str, Entry] = {}  # earlier ones met: earlier versions, first reports
         self._pending: dict[str, Entry] = {}
+        self._lookups = ThreadPoolExecutor(1, thread_name_prefix="raqib-lookup")
 
     def check(self, record: dict) -> DedupResult:
         """Classify one record against everything seen so far, then remember it."""
         return self.check_batch([Article(record)])[0]
 
     def check_batch(self, articles: Iterable[Article]) -> list[DedupResult]:
-        """Classify articles in order; earlier ones of the batch count for later ones.
+        """Classify articles in order; earlier ones of the batch count for later ones."""
+        return self.look_up(articles)()
+
+    def look_up(self, articles: Iterable[Article]) -> Callable[[], list[DedupResult]]:
+        """Start :meth:`check_batch`: the memory lookups run in a background thread while
+        the caller does other work; call what is returned to classify the articles.
+        Nothing else may use this deduper in between.
 
         Three calls to the memory per batch: the articles' earlier versions, their
         candidates, the first reports of the candidates' stories.
@@ -396,19 +404,27 @@ class Deduper:
         ids = [str(a.record.get("id") or sk.fingerprint)
                for a, sk in zip(articles, sketches, strict=True)]
         events = [a.event if a.event is not None else _event(a.record) for a in articles]
-        if self.memory is self._session:  # this process only: nothing to fetch
-            found: list[list[Entry]] = [[] for _ in articles]
-        else:
-            self._learn(self.memory.get([i for i in ids if i not in self._session]))
-            found = self.memory.candidates(sketches, events)
-        # the first report of every story met, so that choose_story can check it (those
-        # among the candidates are at hand; the others are fetched)
+        fetched = (None if self.memory is self._session  # this process only: nothing to fetch
+                   else self._lookups.submit(self._fetch, ids, sketches, events))
+
+        def classify() -> list[DedupResult]:
+            found = fetched.result() if fetched else [[] for _ in articles]
+            return [self._classify(rid, sk, article, event, entries) for rid, sk, article,
+                    event, entries in zip(ids, sketches, articles, events, found, strict=True)]
+        return classify
+
+    def _fetch(self, ids: list[str], sketches: list[Sketch], events: list[Event]
+               ) -> list[list[Entry]]:
+        """Learn the articles' earlier versions, find their candidates, and learn the first
+        report of every story met, so that choose_story can check it (those among the
+        candidates are at hand; the others are fetched). Returns the candidates."""
+        self._learn(self.memory.get([i for i in ids if i not in self._session]))
+        found = self.memory.candidates(sketches, events)
         met = {e.id: e for entries in found for e in entries}
         self._learn([e for e in met.values() if e.story_id == e.id])
         heads = {e.story_id for e in met.values()} - self._known.keys()
         self._learn(self.memory.get(sorted(h for h in heads if h not in self._session)))
-        return [self._classify(rid, sk, article, event, entries) for rid, sk, article, event,
-                entries in zip(ids, sketches, articles, events, found, strict=True)]
+        return found
 
     def _learn(self, entries: list[Entry]) -> None:
         self._known.update((e.id, e) for e in entries)

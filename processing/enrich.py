@@ -72,15 +72,17 @@ class Enricher:
                              record.get("published_at") or record.get("crawled_at"),
                              found, self.boilerplate, self._kinds)
             articles.append(Article(record, doc.tokens, event, tuple(doc_keys)))
-        dedup = self.deduper.check_batch(articles)
+        classify = self.deduper.look_up(articles)  # the lookups run while we tag
+        languages = [language_of_record(r) for r in records]
+        topics = [self.topics.tag(d) for d in docs]
         out = []
-        for record, doc, found, dd in zip(records, docs, places, dedup, strict=True):
-            lang = language_of_record(record)
+        for record, found, lang, tags, dd in zip(records, places, languages, topics,
+                                                 classify(), strict=True):
             enriched = dict(record)
             enriched.update(
                 language=lang.code,
                 language_confidence=lang.confidence,
-                topics=self.topics.tag(doc),
+                topics=tags,
                 places=[place for place, _ in found],
                 fingerprint=dd.fingerprint,
                 duplicate_of=dd.duplicate_of,

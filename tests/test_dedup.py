@@ -5,6 +5,8 @@ Which articles are one story (event identity) is tested in test_stories.py.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from datasketch import MinHash
@@ -118,6 +120,36 @@ def test_a_batch_is_three_memory_calls_and_sees_itself(sample_text: str) -> None
     # earlier versions, candidates, the first reports of the candidates' stories
     assert calls == ["get", "candidates", "get"]
     assert results[1].duplicate_of == "a" and results[1].story_id == "a"
+
+
+def test_a_batch_is_looked_up_while_the_caller_works_and_its_failure_comes_back(
+        sample_text: str) -> None:
+    """``look_up`` returns at once while the memory answers in the background; what it
+    returns classifies the batch, or raises what the lookups raised."""
+    answer = threading.Event()
+
+    class Slow(InMemory):
+        def candidates(self, sketches, events):
+            assert answer.wait(10), "look_up waited for the lookups"
+            return super().candidates(sketches, events)
+
+    memory = Slow()
+    answer.set()
+    first = Deduper(memory)
+    first.check(rec("a", sample_text))
+    first.commit()
+    answer.clear()
+    classify = Deduper(memory).look_up([Article(rec("b", sample_text))])
+    answer.set()  # the caller's other work, done while the lookups wait
+    assert classify()[0].duplicate_of == "a"
+
+    class Down(InMemory):
+        def candidates(self, sketches, events):
+            raise ConnectionError("the store went away")
+
+    classify = Deduper(Down()).look_up([Article(rec("c", sample_text))])
+    with pytest.raises(ConnectionError, match="went away"):
+        classify()
 
 
 def test_band_keys_are_shared_by_rewrites_not_by_unrelated_texts(
