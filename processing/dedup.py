@@ -284,12 +284,14 @@ class InMemory:
                     found.append(seqs)
                 else:
                     found.extend(seqs)
-        seqs = np.frombuffer(found, dtype=np.int64)
-        if at is not None and len(seqs):
-            published = np.frombuffer(self._published, dtype=np.float64)[seqs]
-            seqs = seqs[np.isnan(published) | (np.abs(published - at) <= _WINDOW_SECONDS)]
-        if not len(seqs):
+        if not found:
             return []
+        seqs = np.frombuffer(found, dtype=np.int64)
+        if at is not None:  # not further away than the window (NaN, undated, is not)
+            published = np.frombuffer(self._published, dtype=np.float64)[seqs]
+            seqs = seqs[~(np.abs(published - at) > _WINDOW_SECONDS)]
+            if not len(seqs):
+                return []
         low = int(seqs.min())
         if int(seqs.max()) - low < 8 * len(seqs) + 4096:  # counting by position is cheaper
             counts = np.bincount(seqs - low)
@@ -298,6 +300,9 @@ class InMemory:
             unique += low
         else:
             unique, counts = np.unique(seqs, return_counts=True)
+        if limit is not None and len(counts) > limit:  # only those up to the limit-th count
+            keep = counts >= np.partition(counts, len(counts) - limit)[len(counts) - limit]
+            unique, counts = unique[keep], counts[keep]
         best = unique[np.argsort(-counts, kind="stable")[:limit]]  # unique is in seq order
         return [self._id_of[seq] for seq in best.tolist()]
 
