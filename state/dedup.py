@@ -21,6 +21,7 @@ import base64
 from collections.abc import Sequence
 
 import numpy as np
+import orjson
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
 
@@ -64,14 +65,27 @@ def _story_query(event: Event) -> dict:
     bands = event_bands(event)
     if not bands:  # no main-content words
         return {"query": {"match_none": {}}, "size": 0}
-    query: dict = {"bool": {"should": [{"constant_score": {"filter": {"term": {
-        "event_bands": band}}}} for band in bands], "minimum_should_match": 1}}
+    query: dict = {"bool": {"should": _one_point_each("event_bands", bands),
+                            "minimum_should_match": 1}}
     if event.published is not None:
         at = event.published.isoformat()
         query["bool"]["filter"] = [{"bool": {"should": [
             {"range": {"published": {"gte": f"{at}||-{_WINDOW}", "lte": f"{at}||+{_WINDOW}"}}},
             {"term": {"undated": True}}]}}]
-    return {"query": query, "size": STORY_CANDIDATES, "_source": _STORY_FIELDS}
+    return {"query": query, "size": STORY_CANDIDATES, "_source": _STORY_FIELDS,
+            "track_total_hits": False}
+
+
+def _one_point_each(field: str, keys: Sequence[str]) -> orjson.Fragment:
+    """``bool.should`` clauses scoring one point per key of ``keys`` (at least one) that a
+    document has in ``field``, so that the best hits share the most keys:
+    ``[{"constant_score": {"filter": {"term": {field: key}}}}, …]``, serialised in one go
+    (a batch's lookups hold tens of thousands). orjson escapes the keys."""
+    head = b'{"constant_score":{"filter":{"term":{"%s":' % field.encode()
+    between = b'"}}}},' + head + b'"'
+    keys_json = orjson.dumps(list(keys))  # ["k1","k2",…]
+    return orjson.Fragment(b"[" + head + keys_json[1:-1].replace(b'","', between)
+                           + b"}}}}]")
 
 
 class EsMemory:
@@ -89,26 +103,32 @@ class EsMemory:
                    ) -> list[list[Entry]]:
         if not sketches:
             return []
-        searches: list[dict] = []
+        searches = bytearray()  # NDJSON, serialised here whatever the client's serializer
         for sk, event in zip(sketches, events, strict=True):
             should: list[dict] = [{"term": {"fingerprint": {"value": sk.fingerprint,
                                                             "boost": 100}}}]
-            should += [{"constant_score": {"filter": {"term": {"bands": band}}}}
-                       for band in sk.bands]
-            searches += [{}, {"query": {"bool": {"should": should, "minimum_should_match": 1}},
-                              "size": CANDIDATES, "_source": _FIELDS},
-                         {}, _story_query(event)]
+            if sk.bands:  # scores add up as if the clauses were one list
+                should.append({"bool": {"should": _one_point_each("bands", sk.bands)}})
+            near = {"query": {"bool": {"should": should}}, "size": CANDIDATES,
+                    "_source": _FIELDS, "track_total_hits": False}
+            for search in (near, _story_query(event)):
+                searches += b"{}\n" + orjson.dumps(search) + b"\n"
         name = DEDUP.ensure(self.client)
-        resp = guarded(lambda: self.client.msearch(index=name, searches=searches),
+        resp = guarded(lambda: self.client.msearch(index=name, searches=bytes(searches)),
                        "looking up near-duplicate and story candidates")["responses"]
+        parsed: tuple[dict[str, Entry], dict[str, Entry]] = ({}, {})  # near, story hits
         out = []
         for i in range(len(sketches)):
             found: dict[str, Entry] = {}
-            for answer in resp[2 * i:2 * i + 2]:  # near-duplicates first: they carry MinHash
+            for kind in (0, 1):  # near-duplicates first: they carry MinHash
+                answer = resp[2 * i + kind]
                 if "error" in answer:
                     raise StateError(f"a candidate lookup failed: {answer['error']}")
                 for hit in answer["hits"]["hits"]:
-                    found.setdefault(hit["_id"], _entry(hit["_id"], hit["_source"]))
+                    rid = hit["_id"]
+                    if (e := parsed[kind].get(rid)) is None:  # a hit met again: parsed once
+                        e = parsed[kind][rid] = _entry(rid, hit["_source"])
+                    found.setdefault(rid, e)
             out.append(list(found.values()))
         return out
 

@@ -222,6 +222,19 @@ def test_a_run_sees_what_an_interrupted_run_stored(home: Path, sample_record: di
     assert hit["story_id"] == first.story_id
 
 
+def test_the_pre_serialised_lookup_clauses_are_the_plain_ones() -> None:
+    """The candidate lookups' clauses, serialised in one go, are the JSON of the plain
+    clauses, keys escaped (quotes, backslashes, Arabic)."""
+    import orjson
+
+    from state.dedup import _one_point_each
+
+    for keys in [("7:f9a0cbfb59ca49cf",), ("e0:3bea", "t5:c9f8", "e1:60cd"),
+                 ('a","b', 'back\\slash"', "عربي")]:
+        plain = [{"constant_score": {"filter": {"term": {"bands": key}}}} for key in keys]
+        assert orjson.loads(orjson.dumps({"s": _one_point_each("bands", keys)}))["s"] == plain
+
+
 def test_a_batch_is_stored_chunk_by_chunk_and_one_that_failed_midway_is_done_again(
         home: Path, es_client: Elasticsearch, monkeypatch: pytest.MonkeyPatch):
     """Chunks are stored while the next is enriched; a chunk the cluster cannot take stops
