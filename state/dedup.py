@@ -33,15 +33,16 @@ from state.store import (
     KEYWORD,
     STORED,
     STORED_TEXT,
+    TERM,
     Index,
     StateError,
     get_many,
     guarded,
 )
 
-DEDUP = Index("raqib-dedup", {"fingerprint": KEYWORD, "bands": KEYWORD,
-                              "signature": STORED_TEXT, "duplicate_of": KEYWORD,
-                              "story_id": KEYWORD, "event_bands": KEYWORD, "published": DATE,
+DEDUP = Index("raqib-dedup", {"fingerprint": TERM, "bands": TERM,
+                              "signature": STORED_TEXT, "duplicate_of": TERM,
+                              "story_id": TERM, "event_bands": TERM, "published": DATE,
                               "undated": {"type": "boolean"},
                               "event": STORED, "outlet": KEYWORD, "sentence_keys": KEYWORD},
               settings={"refresh_interval": "-1"})  # refreshed by EsMemory.publish only

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 KEYWORD = {"type": "keyword"}
+TERM = {"type": "keyword", "doc_values": False}  # only matched, never sorted or aggregated
 DATE = {"type": "date"}
 STORED = {"type": "object", "enabled": False}  # kept in _source, never indexed
 STORED_TEXT = {"type": "keyword", "index": False, "doc_values": False}
@@ -55,8 +56,12 @@ class Index:
                                               index_patterns=[self.name], priority=500,
                                               template=template, _meta={"managed_by": "raqib"})
             client.options(ignore_status=400).indices.create(index=self.name)
-            # an index made by an older version gets the fields added since
-            client.indices.put_mapping(index=self.name, properties=self.properties)
+            # an index made by an older version gets the fields added since; those it has
+            # keep their mapping (a change of how a field is stored would be refused)
+            mapping = client.indices.get_mapping(index=self.name)
+            have = next(iter(mapping.values()))["mappings"].get("properties", {})
+            if missing := {k: v for k, v in self.properties.items() if k not in have}:
+                client.indices.put_mapping(index=self.name, properties=missing)
             if self.settings:
                 client.indices.put_settings(index=self.name, settings=self.settings)
 

@@ -222,6 +222,41 @@ def test_a_run_sees_what_an_interrupted_run_stored(home: Path, sample_record: di
     assert hit["story_id"] == first.story_id
 
 
+def test_a_dedup_index_an_older_version_made_keeps_its_fields_and_gains_the_new_ones(
+        home: Path, sample_record: dict, es_client: Elasticsearch):
+    """Fields a state index already has keep their mapping (Elasticsearch refuses to change
+    how a field is stored: here, doc values on the keys); the fields added since are put,
+    and the index serves lookups as before."""
+    from processing.dedup import Deduper
+    from state.dedup import DEDUP, EsMemory
+
+    es_client.options(ignore_status=404).indices.delete_index_template(
+        name=f"raqib-state-{DEDUP.name}")
+    older = {field: {"type": "keyword"} if spec["type"] == "keyword" else spec
+             for field, spec in DEDUP.properties.items() if field != "sentence_keys"}
+    es_client.indices.create(index=DEDUP.name, mappings={"dynamic": "strict",
+                                                          "properties": older})
+    memory = EsMemory(es_client)
+    first = Deduper(memory)
+    original = first.check(sample_record)
+    first.commit()
+    memory.publish()
+    copy = dict(sample_record, id="c" * 40, outlet="copier")
+    assert Deduper(memory).check(copy).duplicate_of == sample_record["id"]
+    assert original.story_id == sample_record["id"]
+    fields = es_client.indices.get_mapping(index=DEDUP.name)[DEDUP.name]["mappings"][
+        "properties"]
+    assert fields["bands"] == {"type": "keyword"}  # as the older version made it
+    assert fields["sentence_keys"] == {"type": "keyword"}  # added
+    # a new index gets today's mapping: the keys only matched carry no doc values
+    es_client.indices.delete(index=DEDUP.name)
+    DEDUP.forget(es_client)
+    DEDUP.ensure(es_client)
+    fields = es_client.indices.get_mapping(index=DEDUP.name)[DEDUP.name]["mappings"][
+        "properties"]
+    assert fields["bands"] == {"type": "keyword", "doc_values": False}
+
+
 def test_the_pre_serialised_lookup_clauses_are_the_plain_ones() -> None:
     """The candidate lookups' clauses, serialised in one go, are the JSON of the plain
     clauses, keys escaped (quotes, backslashes, Arabic)."""
