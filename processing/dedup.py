@@ -35,7 +35,7 @@ import hashlib
 import math
 import zlib
 from array import array
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -231,8 +231,7 @@ class InMemory:
         self._id_of: dict[int, str] = {}
         self._published = array("d")  # per sequence number: publication time, NaN if none
         self._by_band: dict[str, _Postings] = {}
-        self._by_event_band: dict[tuple[int | None, str], _Postings] = {}
-        self._weeks: Counter[int | None] = Counter()  # entries with event bands, per week
+        self._by_week: dict[int | None, dict[str, _Postings]] = {}  # event bands, per week
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -265,25 +264,26 @@ class InMemory:
     def same_event_candidates(self, event: Event) -> list[Entry]:
         """Those sharing the most event bands, published within the window of ``event``."""
         at = event.published.timestamp() if event.published is not None else None
-        weeks = [w for w in self._weeks if w is None or at is None
+        weeks = [bands for w, bands in self._by_week.items() if w is None or at is None
                  or (at - _WINDOW_SECONDS) // _WEEK <= w <= (at + _WINDOW_SECONDS) // _WEEK]
-        keys = [(w, band) for band in event_bands(event) for w in weeks]
         return [self._entries[rid] for rid in
-                self._most_shared(keys, STORY_CANDIDATES, self._by_event_band, at)]
+                self._most_shared(event_bands(event), STORY_CANDIDATES, weeks, at)]
 
-    def _most_shared(self, keys: Iterable, limit: int | None = None,
-                     index: dict | None = None, at: float | None = None) -> list[str]:
-        """Ids sharing the most of ``keys``, best first (the earlier article on a tie);
-        ``at``: only those published within the story window of this time (or undated)."""
-        index = self._by_band if index is None else index
+    def _most_shared(self, keys: Sequence[str], limit: int | None = None,
+                     indexes: Iterable[dict[str, _Postings]] | None = None,
+                     at: float | None = None) -> list[str]:
+        """Ids sharing the most of ``keys`` in ``indexes`` (default: the band keys), best
+        first (the earlier article on a tie); ``at``: only those published within the story
+        window of this time (or undated)."""
         found = array("q")
-        for key in keys:
-            seqs = index.get(key)
-            if seqs is not None:
-                if isinstance(seqs, int):
-                    found.append(seqs)
-                else:
-                    found.extend(seqs)
+        for index in (self._by_band,) if indexes is None else indexes:
+            for key in keys:
+                seqs = index.get(key)
+                if seqs is not None:
+                    if isinstance(seqs, int):
+                        found.append(seqs)
+                    else:
+                        found.extend(seqs)
         if not found:
             return []
         seqs = np.frombuffer(found, dtype=np.int64)
@@ -316,18 +316,9 @@ class InMemory:
             self._seq_of[rid], self._id_of[seq] = seq, rid
             self._published.append(_timestamp(entry.event))
             self._by_fingerprint.setdefault(entry.fingerprint, rid)
+            _add(self._by_band, entry.bands, seq)
             if entry.event_bands:
-                self._weeks[_week(entry.event)] += 1
-            index: dict
-            for index, keys in ((self._by_band, entry.bands),
-                                (self._by_event_band, _event_keys(entry))):
-                for key in keys:  # a key most often has one article: kept as a plain number
-                    seqs = index.setdefault(key, seq)
-                    if isinstance(seqs, int):
-                        if seqs != seq:
-                            index[key] = array("q", (seqs, seq))
-                    else:
-                        seqs.append(seq)
+                _add(self._by_week.setdefault(_week(entry.event), {}), entry.event_bands, seq)
         while len(self._entries) > self.max_entries:
             self._forget(next(iter(self._entries)))
 
@@ -337,30 +328,36 @@ class InMemory:
         del self._id_of[seq]
         if self._by_fingerprint.get(entry.fingerprint) == rid:
             del self._by_fingerprint[entry.fingerprint]
+        _remove(self._by_band, entry.bands, seq)
         if entry.event_bands:
             week = _week(entry.event)
-            self._weeks[week] -= 1
-            if not self._weeks[week]:
-                del self._weeks[week]
-        index: dict
-        for index, keys in ((self._by_band, entry.bands),
-                            (self._by_event_band, _event_keys(entry))):
-            for key in keys:
-                seqs = index[key]
-                if isinstance(seqs, int):
-                    del index[key]
-                else:
-                    seqs.remove(seq)
-                    if len(seqs) == 1:
-                        index[key] = seqs[0]
+            _remove(self._by_week[week], entry.event_bands, seq)
+            if not self._by_week[week]:
+                del self._by_week[week]
 
 
 _Postings = int | array  # the sequence number of the one entry with a key, or of several
 
 
-def _event_keys(entry: Entry) -> list[tuple[int | None, str]]:
-    week = _week(entry.event)
-    return [(week, band) for band in entry.event_bands]
+def _add(index: dict[str, _Postings], keys: Iterable[str], seq: int) -> None:
+    for key in keys:  # a key most often has one article: kept as a plain number
+        seqs = index.setdefault(key, seq)
+        if isinstance(seqs, int):
+            if seqs != seq:
+                index[key] = array("q", (seqs, seq))
+        else:
+            seqs.append(seq)
+
+
+def _remove(index: dict[str, _Postings], keys: Iterable[str], seq: int) -> None:
+    for key in keys:
+        seqs = index[key]
+        if isinstance(seqs, int):
+            del index[key]
+        else:
+            seqs.remove(seq)
+            if len(seqs) == 1:
+                index[key] = seqs[0]
 
 
 @dataclass(frozen=True)
