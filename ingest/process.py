@@ -41,7 +41,7 @@ from processing.enrich import Enricher, fewer_collections
 from state import landing, ledger
 from state.deadletter import DeadLetter
 from state.dedup import EsMemory, boilerplate_counts
-from state.leases import Lease, LeaseBusy, worker_id
+from state.leases import Lease, LeaseBusy
 from state.store import StateError
 from state.upgrade import import_legacy
 
@@ -184,7 +184,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
                     if progress:
                         progress(source.label, number, len(todo))
                     lease.renew()
-                    _process_batch(client, enricher, storer, source, summary)
+                    _process_batch(client, enricher, storer, source, summary, lease.holder)
                 storer.wait()
             except _StoreFailed as failed:
                 summary.error = f"{failed.label}: {failed.cause}"
@@ -198,7 +198,7 @@ def process_landing(settings: Settings | None = None, landing_dir: Path | None =
 
 
 def _process_batch(client: Elasticsearch, enricher: Enricher, storer: _Storer,
-                   source: _Source, summary: ProcessSummary) -> None:
+                   source: _Source, summary: ProcessSummary, worker: str) -> None:
     """Enrich one batch ``CHUNK`` records at a time, each chunk stored by ``storer`` while
     the next is enriched; the batch is recorded as done (and added to ``summary``) after
     its last chunk. Raises :class:`_StoreFailed` for this batch or an earlier one."""
@@ -213,8 +213,8 @@ def _process_batch(client: Elasticsearch, enricher: Enricher, storer: _Storer,
     except StateError as exc:  # the enrichment's lookups: this batch failed
         storer.wait()  # an earlier batch's failure comes first
         raise _StoreFailed(source.label, exc) from exc
-    storer.submit(source.label, lambda: _record_batch(client, source, result, summary),
-                  chunk=False)
+    storer.submit(source.label,
+                  lambda: _record_batch(client, source, result, summary, worker), chunk=False)
 
 
 def _store_chunk(client: Elasticsearch, enricher: Enricher, records: list[dict],
@@ -231,9 +231,10 @@ def _store_chunk(client: Elasticsearch, enricher: Enricher, records: list[dict],
 
 
 def _record_batch(client: Elasticsearch, source: _Source, result: BatchResult,
-                  summary: ProcessSummary) -> None:
-    """Mark a batch done once all its chunks are stored (in the storing thread)."""
-    ledger.record(client, source.key, source.label, worker_id(), vars(result))
+                  summary: ProcessSummary, worker: str) -> None:
+    """Mark a batch done by ``worker`` once all its chunks are stored (in the storing
+    thread)."""
+    ledger.record(client, source.key, source.label, worker, vars(result))
     summary.batches.append(result)
 
 
