@@ -4,7 +4,8 @@ All the state a worker needs — seen URLs, feed validators, landed articles, pr
 batches, leases, the digest ledger — lives in dedicated Elasticsearch indices, so any
 worker on any host can run any task. Each index is owned by one module of this package
 and described by an :class:`Index`; :meth:`Index.ensure` installs an index template with
-its explicit mapping and creates it (idempotent, safe to race). An index deleted by hand
+its explicit mapping and creates it (idempotent, safe to race: a worker that finds the
+index another has just made waits for its shard to start). An index deleted by hand
 comes back with the right mapping at the next write (the template applies); reads of a
 missing index find nothing.
 """
@@ -28,6 +29,7 @@ DATE = {"type": "date"}
 STORED = {"type": "object", "enabled": False}  # kept in _source, never indexed
 STORED_TEXT = {"type": "keyword", "index": False, "doc_values": False}
 INTEGER = {"type": "integer"}
+SHARD_WAIT = "30s"  # how long a worker waits for a new index's shard to start
 
 
 class StateError(RuntimeError):
@@ -56,6 +58,12 @@ class Index:
                                               index_patterns=[self.name], priority=500,
                                               template=template, _meta={"managed_by": "raqib"})
             client.options(ignore_status=400).indices.create(index=self.name)
+            # another worker may have created it a moment ago: use it once its shard is up
+            health = client.options(ignore_status=408).cluster.health(
+                index=self.name, wait_for_status="yellow", timeout=SHARD_WAIT)
+            if health.get("timed_out"):
+                raise StateError(f"the state index {self.name} has no active primary shard "
+                                 f"after {SHARD_WAIT} (see `raqib es status`)")
             # an index made by an older version gets the fields added since; those it has
             # keep their mapping (a change of how a field is stored would be refused)
             mapping = client.indices.get_mapping(index=self.name)

@@ -105,4 +105,6 @@ def test_ingest_dag_runs_its_tasks_in_separate_processes(fresh_state, tmp_path: 
     client = fresh_state
     client.indices.refresh(index="raqib-articles")
     hits = client.search(index="raqib-articles", size=200, source=False)["hits"]["hits"]
-    assert {h["_id"] for h in hits} == expected
+    errors = [line for log in (tmp_path / "raqib" / "logs").glob("crawl-*.log")
+              for line in log.read_text(encoding="utf-8").splitlines() if "] ERROR: " in line]
+    assert {h["_id"] for h in hits} == expected, errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from crawlers.run import CrawlError, crawl
 from ingest.process import process_landing
 from raqib.cli import app
 from raqib.replay import serve
-from state import seen
+from state import seen, store
 from state.leases import Lease, LeaseBusy
+from state.store import StateError
 
 runner = CliRunner()
 
@@ -54,6 +56,27 @@ def test_red_cluster_is_named(fresh_state, tmp_path: Path) -> None:
             crawl(outlets=site.outlets(), settings=settings, scrapy_settings=site.fast_settings())
     finally:
         client.indices.delete(index="zz-red")
+
+
+def test_a_state_index_is_used_only_once_its_shard_is_up(fresh_state, monkeypatch) -> None:
+    """Two workers starting together: one creates an index, the other finds it before its
+    shard started (held back here by an allocation filter); it waits, or says why not."""
+    client: Elasticsearch = fresh_state
+    client.indices.create(index=seen.FEEDS.name, wait_for_active_shards="0", settings={
+        "number_of_replicas": 0, "index.routing.allocation.require._name": "no-such-node"})
+    monkeypatch.setattr(store, "SHARD_WAIT", "1s")
+    with pytest.raises(StateError, match=f"{seen.FEEDS.name} has no active primary shard"):
+        seen.SeenUrls(client).load_validators(["http://example.org/feed"])
+
+    monkeypatch.setattr(store, "SHARD_WAIT", "30s")
+    allocate = threading.Timer(1.0, lambda: client.indices.put_settings(
+        index=seen.FEEDS.name, settings={"index.routing.allocation.require._name": None}))
+    allocate.start()
+    try:
+        seen.SeenUrls(client).load_validators(["http://example.org/feed"])  # waited, then read
+    finally:
+        allocate.join()
+    assert client.cluster.health(index=seen.FEEDS.name)["status"] == "green"
 
 
 def test_a_state_index_deleted_by_hand_comes_back_with_its_mapping(fresh_state,
