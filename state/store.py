@@ -59,8 +59,9 @@ class Index:
                                               template=template, _meta={"managed_by": "raqib"})
             client.options(ignore_status=400).indices.create(index=self.name)
             # another worker may have created it a moment ago: use it once its shard is up
+            # (a new index is "yellow" before its primary started; it has a single shard)
             health = client.options(ignore_status=408).cluster.health(
-                index=self.name, wait_for_status="yellow", timeout=SHARD_WAIT)
+                index=self.name, wait_for_active_shards="1", timeout=SHARD_WAIT)
             if health.get("timed_out"):
                 raise StateError(f"the state index {self.name} has no active primary shard "
                                  f"after {SHARD_WAIT} (see `raqib es status`)")

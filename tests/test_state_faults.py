@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,26 @@ def test_red_cluster_is_named(fresh_state, tmp_path: Path) -> None:
             crawl(outlets=site.outlets(), settings=settings, scrapy_settings=site.fast_settings())
     finally:
         client.indices.delete(index="zz-red")
+
+
+def test_workers_starting_together_on_a_fresh_cluster_all_read_the_new_index(
+        fresh_state) -> None:
+    """One worker creates ``raqib-seen``, the others find it before its shard started (the
+    index is already "yellow" then): each must wait for the shard, not fail the lookup."""
+    def look_up(client: Elasticsearch, start: threading.Barrier) -> set[str]:
+        start.wait()
+        return seen.SeenUrls(client).known(["http://example.org/news/1"])
+
+    url = fresh_state.transport.node_pool.get().base_url
+    for _ in range(5):
+        fresh_state.options(ignore_status=404).indices.delete(index=seen.SEEN.name)
+        clients = [Elasticsearch(url) for _ in range(3)]  # one per worker, as in processes
+        start = threading.Barrier(len(clients))
+        with ThreadPoolExecutor(len(clients)) as pool:
+            found = list(pool.map(look_up, clients, [start] * len(clients)))
+        assert found == [set()] * len(clients)
+        for client in clients:
+            client.close()
 
 
 def test_a_state_index_is_used_only_once_its_shard_is_up(fresh_state, monkeypatch) -> None:
